@@ -1,0 +1,450 @@
+"""AsyncStatusClient: one GREEN-API instance, one shared HTTP connection pool."""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
+from typing import TypeVar, cast
+from urllib.parse import urlsplit
+
+import anyio
+import httpx
+
+from ._exceptions import GreenStatusError, ResponseValidationError
+from ._methods import (
+    DELETE_STATUS,
+    GET_INCOMING_STATUSES,
+    GET_OUTGOING_STATUSES,
+    GET_STATUS_STATISTIC,
+    STATUS_METHODS,
+    ApiMethod,
+    Host,
+)
+from ._outcome import connection_error, status_error
+from ._redaction import install_log_filter, mask_urls, scrub
+from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus
+from ._results import (
+    IncomingStatus,
+    OutgoingStatus,
+    SendResult,
+    SentStatus,
+    StatusRecipient,
+    parse_incoming,
+    parse_outgoing,
+    parse_sent,
+    parse_statistic,
+)
+from ._version import __version__
+
+__all__ = ["DEFAULT_TIMEOUT", "AsyncStatusClient"]
+
+logger = logging.getLogger("greenstatus")
+
+DEFAULT_API_URL = "https://api.green-api.com"
+DEFAULT_MEDIA_URL = "https://media.green-api.com"
+DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+"""A send only enqueues the status, so seconds are plenty; connecting gets less."""
+DEFAULT_MAX_CONCURRENCY = 16
+
+T = TypeVar("T")
+S = TypeVar("S", bound=Status)
+
+_STATUS_TYPES = (TextStatus, VoiceStatus, MediaStatus)
+_ID_INSTANCE = re.compile(r"\d{1,20}")
+# The token is one URL path segment: anything that would end or escape it is refused.
+_TOKEN_FORBIDDEN = re.compile(r"[\s/?#%]")
+
+
+class _State(enum.Enum):
+    UNOPENED = "unopened"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class AsyncStatusClient:
+    """An async client for the status methods of one GREEN-API instance.
+
+    Create one per instance and share it; it keeps one HTTP connection pool. Pass
+    ``http_client`` to share your own ``httpx.AsyncClient`` between many instances:
+    greenstatus then never enters or closes it.
+
+    Example::
+
+        async with AsyncStatusClient("1101000001", token, api_url=api_url) as client:
+            sent = await client.send(TextStatus(message="hi"))
+    """
+
+    def __init__(
+        self,
+        id_instance: str,
+        api_token_instance: str,
+        *,
+        api_url: str = DEFAULT_API_URL,
+        media_url: str = DEFAULT_MEDIA_URL,
+        http_client: httpx.AsyncClient | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+    ) -> None:
+        self._id_instance = _check_id_instance(id_instance)
+        self._token = _check_token(api_token_instance)
+        self._api_url = _check_base_url("api_url", api_url)
+        self._media_url = _check_base_url("media_url", media_url)
+        self._max_concurrency = _check_concurrency("max_concurrency", max_concurrency)
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise TypeError(
+                f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}"
+            )
+        self._user_http = http_client
+        self._own_timeout = _check_timeout(timeout) if timeout is not None else DEFAULT_TIMEOUT
+        # A user's client keeps its own timeout unless one is asked for here.
+        self._call_timeout: httpx.Timeout | None = (
+            _check_timeout(timeout) if http_client is not None and timeout is not None else None
+        )
+        self._http: httpx.AsyncClient | None = http_client
+        self._state = _State.UNOPENED
+        hosts = {Host.API: self._api_url, Host.MEDIA: self._media_url}
+        self._urls = {
+            method.name: f"{hosts[method.host]}/waInstance{self._id_instance}/"
+            f"{method.name}/{self._token}"
+            for method in STATUS_METHODS
+        }
+        self._masked_urls = {name: mask_urls(url) for name, url in self._urls.items()}
+        install_log_filter()
+
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        environ: Mapping[str, str] | None = None,
+    ) -> AsyncStatusClient:
+        """A client from ``GREEN_API_ID_INSTANCE``, ``GREEN_API_TOKEN`` and, when set,
+        ``GREEN_API_URL`` and ``GREEN_API_MEDIA_URL``."""
+        env = os.environ if environ is None else environ
+        missing = [name for name in ("GREEN_API_ID_INSTANCE", "GREEN_API_TOKEN") if not env.get(name)]
+        if missing:
+            raise ValueError(f"environment variable {' and '.join(missing)} is not set")
+        return cls(
+            env["GREEN_API_ID_INSTANCE"],
+            env["GREEN_API_TOKEN"],
+            api_url=env.get("GREEN_API_URL") or DEFAULT_API_URL,
+            media_url=env.get("GREEN_API_MEDIA_URL") or DEFAULT_MEDIA_URL,
+            http_client=http_client,
+            timeout=timeout,
+            max_concurrency=max_concurrency,
+        )
+
+    @property
+    def id_instance(self) -> str:
+        return self._id_instance
+
+    @property
+    def api_url(self) -> str:
+        return self._api_url
+
+    @property
+    def media_url(self) -> str:
+        return self._media_url
+
+    @property
+    def is_closed(self) -> bool:
+        return self._state is _State.CLOSED
+
+    def __repr__(self) -> str:
+        return (
+            f"<AsyncStatusClient id_instance={self._id_instance!r} "
+            f"api_url={self._api_url!r} state={self._state.value}>"
+        )
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    async def __aenter__(self) -> AsyncStatusClient:
+        self._http_client()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool greenstatus opened (never a user's ``http_client``).
+
+        The client refuses calls afterwards. Closing twice is harmless.
+        """
+        if self._state is _State.CLOSED:
+            return
+        self._state = _State.CLOSED
+        own, self._http = (self._http if self._user_http is None else None), None
+        if own is not None:
+            await own.aclose()
+
+    def _http_client(self) -> httpx.AsyncClient:
+        if self._state is _State.CLOSED:
+            raise RuntimeError(
+                "this AsyncStatusClient is closed; create a new one to make more calls"
+            )
+        if self._http is None:
+            # Created on first use, inside the running event loop.
+            self._http = httpx.AsyncClient(
+                timeout=self._own_timeout,
+                limits=httpx.Limits(
+                    max_connections=max(100, self._max_concurrency),
+                    max_keepalive_connections=max(100, self._max_concurrency),
+                ),
+                headers={"User-Agent": f"greenstatus/{__version__}"},
+            )
+        self._state = _State.OPEN
+        return self._http
+
+    # -- sending -----------------------------------------------------------------
+
+    async def send(self, status: Status) -> SentStatus:
+        """Send one status; returns its id once GREEN-API has queued it."""
+        if not isinstance(status, _STATUS_TYPES):
+            raise TypeError(
+                "status must be a TextStatus, VoiceStatus or MediaStatus, "
+                f"got {type(status).__name__}"
+            )
+        return await self._call(status.api_method, parse_sent, json_body=status.to_payload())
+
+    async def send_all(
+        self, statuses: Iterable[S], *, max_concurrency: int | None = None
+    ) -> list[SendResult[S]]:
+        """Send many statuses concurrently; one result per status, in input order.
+
+        A failed status becomes a result with ``error`` set and never stops the
+        others. Cancelling the caller cancels every send still under way.
+        """
+        requests = list(statuses)
+        for index, status in enumerate(requests):
+            if not isinstance(status, _STATUS_TYPES):
+                raise TypeError(
+                    f"statuses[{index}] must be a TextStatus, VoiceStatus or MediaStatus, "
+                    f"got {type(status).__name__}"
+                )
+        limit = (
+            self._max_concurrency
+            if max_concurrency is None
+            else _check_concurrency("max_concurrency", max_concurrency)
+        )
+        self._http_client()  # a closed client refuses before anything starts
+        results: list[SendResult[S] | None] = [None] * len(requests)
+        queue = iter(enumerate(requests))
+
+        async def worker() -> None:
+            # Workers share one iterator, so statuses start in input order and at
+            # most ``limit`` are in flight, without a task per status.
+            for index, status in queue:
+                try:
+                    sent = await self.send(status)
+                except GreenStatusError as error:
+                    results[index] = SendResult(status, error=error)
+                else:
+                    results[index] = SendResult(status, id_message=sent.id_message)
+
+        async with anyio.create_task_group() as group:
+            for _ in range(min(limit, len(requests))):
+                group.start_soon(worker)
+        # The group only ends normally once every worker has filled its slots.
+        return cast("list[SendResult[S]]", results)
+
+    async def send_text_status(
+        self,
+        message: str,
+        *,
+        background_color: str | None = None,
+        font: Font | str | None = None,
+        participants: Iterable[str] = (),
+    ) -> SentStatus:
+        """Send a text status (see :class:`TextStatus`)."""
+        return await self.send(
+            TextStatus(
+                message=message,
+                background_color=background_color,
+                font=font,
+                participants=participants,
+            )
+        )
+
+    async def send_voice_status(
+        self,
+        url_file: str,
+        file_name: str,
+        *,
+        background_color: str | None = None,
+        participants: Iterable[str] = (),
+    ) -> SentStatus:
+        """Send a voice status (see :class:`VoiceStatus`)."""
+        return await self.send(
+            VoiceStatus(
+                url_file=url_file,
+                file_name=file_name,
+                background_color=background_color,
+                participants=participants,
+            )
+        )
+
+    async def send_media_status(
+        self,
+        url_file: str,
+        file_name: str,
+        *,
+        caption: str | None = None,
+        participants: Iterable[str] = (),
+    ) -> SentStatus:
+        """Send a picture or video status (see :class:`MediaStatus`)."""
+        return await self.send(
+            MediaStatus(
+                url_file=url_file, file_name=file_name, caption=caption, participants=participants
+            )
+        )
+
+    async def delete_status(self, id_message: str) -> None:
+        """Delete one of the account's statuses."""
+        await self._call(
+            DELETE_STATUS, _ignore_body, json_body={"idMessage": _check_id_message(id_message)}
+        )
+
+    # -- reading -----------------------------------------------------------------
+
+    async def get_status_statistic(self, id_message: str) -> list[StatusRecipient]:
+        """Who a status was sent to, and whether it was delivered or read."""
+        return await self._call(
+            GET_STATUS_STATISTIC,
+            parse_statistic,
+            params={"idMessage": _check_id_message(id_message)},
+        )
+
+    async def get_incoming_statuses(self, minutes: int | None = None) -> list[IncomingStatus]:
+        """Statuses contacts posted in the last ``minutes`` (GREEN-API's default: 1440)."""
+        return await self._call(GET_INCOMING_STATUSES, parse_incoming, params=_minutes(minutes))
+
+    async def get_outgoing_statuses(self, minutes: int | None = None) -> list[OutgoingStatus]:
+        """The account's own statuses of the last ``minutes`` (GREEN-API's default: 1440)."""
+        return await self._call(GET_OUTGOING_STATUSES, parse_outgoing, params=_minutes(minutes))
+
+    # -- the one place a request is sent -------------------------------------------
+
+    async def _call(
+        self,
+        method: ApiMethod,
+        parse: Callable[[object], T],
+        *,
+        json_body: object = None,
+        params: Mapping[str, str] | None = None,
+    ) -> T:
+        http = self._http_client()
+        url = self._masked_urls[method.name]
+        error: GreenStatusError
+        try:
+            response = await http.request(
+                method.http_method,
+                self._urls[method.name],
+                json=json_body,
+                params=params,
+                # Never None: that would switch httpx's timeouts off.
+                timeout=self._call_timeout or http.timeout,
+            )
+        except httpx.RequestError as exc:
+            error = connection_error(exc, api_method=method.name, url=url, secret=self._token)
+        else:
+            logger.debug("%s answered %d", method.name, response.status_code)
+            if not response.is_success:
+                raise status_error(response, api_method=method.name, url=url, secret=self._token)
+            return self._parse(method, parse, response, url)
+        # Raised here, outside the except block, so the unmasked transport error is
+        # not left in __context__; connection_error chains a scrubbed copy instead.
+        raise error
+
+    def _parse(
+        self, method: ApiMethod, parse: Callable[[object], T], response: httpx.Response, url: str
+    ) -> T:
+        content = response.content
+        problem: str
+        body: object = content.decode("utf-8", "replace")
+        try:
+            body = json.loads(content) if content else None
+            return parse(body)
+        except ValueError as exc:  # JSONDecodeError is a ValueError too
+            problem = str(exc)
+        raise ResponseValidationError(
+            scrub(f"{method.name} answered {response.status_code} with an unexpected body: "
+                  f"{problem}", self._token),
+            api_method=method.name,
+            url=url,
+            status_code=response.status_code,
+            body=body,
+        )
+
+
+def _ignore_body(body: object) -> None:
+    return None
+
+
+def _minutes(minutes: int | None) -> dict[str, str] | None:
+    if minutes is None:
+        return None
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 1:
+        raise ValueError(f"minutes must be a positive whole number, got {minutes!r}")
+    return {"minutes": str(minutes)}
+
+
+def _check_id_message(id_message: str) -> str:
+    if not isinstance(id_message, str) or not id_message.strip():
+        raise ValueError(f"id_message must be a non-empty str, got {id_message!r}")
+    return id_message
+
+
+def _check_id_instance(id_instance: str | int) -> str:
+    text = str(id_instance) if isinstance(id_instance, int) and not isinstance(id_instance, bool) else id_instance
+    if not isinstance(text, str) or not _ID_INSTANCE.fullmatch(text):
+        raise ValueError(f"id_instance must be the instance's digits, got {id_instance!r}")
+    return text
+
+
+def _check_token(token: str) -> str:
+    # The value never goes into a message: it is the secret.
+    if not isinstance(token, str) or not token:
+        raise ValueError("api_token_instance must be a non-empty str")
+    if _TOKEN_FORBIDDEN.search(token):
+        raise ValueError(
+            "api_token_instance contains white space, '/', '?', '#' or '%': "
+            "it does not look like a GREEN-API token"
+        )
+    return token
+
+
+def _check_base_url(name: str, url: str) -> str:
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{name} must be an absolute http(s) URL, got {url!r}")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{name} must not have a query or fragment, got {url!r}")
+    return url.rstrip("/")
+
+
+def _check_concurrency(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
+    return value
+
+
+def _check_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ValueError(
+            f"timeout must be a positive number of seconds or an httpx.Timeout, got {timeout!r}"
+        )
+    return httpx.Timeout(float(timeout))

@@ -1,0 +1,239 @@
+"""The errors greenstatus raises.
+
+Every failure of a call ends as one of these; the tree is the whole error model::
+
+    GreenStatusError
+    ├── InvalidStatusError (also ValueError)   bad input, caught before anything is sent
+    ├── APIConnectionError  .request_sent        no HTTP answer; was the request possibly delivered?
+    │   └── APITimeoutError
+    ├── APIStatusError  .status_code .body .api_method .url (token masked)
+    │   ├── BadRequestError 400      .instance_not_ready
+    │   ├── AuthenticationError 401
+    │   ├── PermissionDeniedError 403   no beta access to the status methods, or wrong idInstance
+    │   ├── NotFoundError 404
+    │   ├── RateLimitError 429       .retry_after
+    │   ├── QuotaExceededError 466   .invoke_status .correspondents_status
+    │   └── ServerError 5xx
+    └── ResponseValidationError     a 2xx answer that is not what the API documents
+
+No message, ``str()`` or ``repr()`` of these ever holds the API token: URLs are
+carried with the token replaced by ``***``.
+"""
+
+from __future__ import annotations
+
+import attrs
+import httpx
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "GreenStatusError",
+    "InvalidStatusError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "QuotaExceededError",
+    "QuotaStatus",
+    "RateLimitError",
+    "ResponseValidationError",
+    "ServerError",
+]
+
+# Phrases GREEN-API uses in a 400 body when the instance cannot send yet but will
+# be able to later (it is starting, or its phone is not linked).
+_NOT_READY_MARKERS = ("starting process", "not authorized")
+
+
+class GreenStatusError(Exception):
+    """Base class of every error greenstatus raises."""
+
+
+class InvalidStatusError(GreenStatusError, ValueError):
+    """A request field is invalid; raised before anything is sent.
+
+    ``field`` names the offending field, e.g. ``"participants[1]"``.
+    """
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+class APIConnectionError(GreenStatusError):
+    """No HTTP answer came back.
+
+    ``request_sent`` tells whether the request may have reached GREEN-API: ``False``
+    means it certainly was not delivered (the connection was never made), ``True``
+    means it possibly was (the answer was lost), so the status may have been queued.
+    """
+
+    def __init__(self, message: str, *, request_sent: bool, api_method: str, url: str) -> None:
+        super().__init__(message)
+        self.request_sent = request_sent
+        self.api_method = api_method
+        self.url = url
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out (connecting, waiting for a pooled connection, or reading)."""
+
+
+class APIStatusError(GreenStatusError):
+    """GREEN-API answered with a non-success HTTP status.
+
+    ``body`` is the decoded JSON of the answer when it is JSON, else its text.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: object,
+        api_method: str,
+        url: str,
+        headers: httpx.Headers | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.body = body
+        self.api_method = api_method
+        self.url = url
+        self.headers = headers if headers is not None else httpx.Headers()
+
+
+class BadRequestError(APIStatusError):
+    """400: the request was refused.
+
+    ``instance_not_ready`` is true when GREEN-API says the instance is starting or
+    its account is not authorized: a state that passes, unlike a bad field.
+    """
+
+    @property
+    def instance_not_ready(self) -> bool:
+        text = self.body if isinstance(self.body, str) else repr(self.body)
+        lowered = text.lower()
+        return any(marker in lowered for marker in _NOT_READY_MARKERS)
+
+
+class AuthenticationError(APIStatusError):
+    """401: the apiTokenInstance is wrong."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: wrong idInstance, or no access to the beta status methods."""
+
+
+class NotFoundError(APIStatusError):
+    """404: wrong HTTP method or path (often a wrong api_url)."""
+
+
+class RateLimitError(APIStatusError):
+    """429: over the instance's rate limit.
+
+    ``retry_after`` is how many seconds the server asked to wait, when it said so.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: object,
+        api_method: str,
+        url: str,
+        headers: httpx.Headers | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            status_code=status_code,
+            body=body,
+            api_method=api_method,
+            url=url,
+            headers=headers,
+        )
+        self.retry_after = retry_after
+
+
+@attrs.frozen(kw_only=True)
+class QuotaStatus:
+    """One quota block of a 466 answer (``invokeStatus`` or ``correspondentsStatus``)."""
+
+    method: str | None = None
+    used: int | None = None
+    total: int | None = None
+    status: str | None = None
+    description: str | None = None
+
+
+class QuotaExceededError(APIStatusError):
+    """466: the plan's quota is used up.
+
+    ``invoke_status`` and ``correspondents_status`` hold the parsed quota blocks of
+    the answer, when it had them.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: object,
+        api_method: str,
+        url: str,
+        headers: httpx.Headers | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            status_code=status_code,
+            body=body,
+            api_method=api_method,
+            url=url,
+            headers=headers,
+        )
+        blocks = body if isinstance(body, dict) else {}
+        self.invoke_status = _quota_status(blocks.get("invokeStatus"))
+        self.correspondents_status = _quota_status(blocks.get("correspondentsStatus"))
+
+
+class ServerError(APIStatusError):
+    """5xx: GREEN-API failed to handle the request."""
+
+
+class ResponseValidationError(GreenStatusError):
+    """A success answer whose body is not what the API documents."""
+
+    def __init__(
+        self, message: str, *, api_method: str, url: str, status_code: int, body: object
+    ) -> None:
+        super().__init__(message)
+        self.api_method = api_method
+        self.url = url
+        self.status_code = status_code
+        self.body = body
+
+
+def _quota_status(block: object) -> QuotaStatus | None:
+    if not isinstance(block, dict):
+        return None
+
+    def text(key: str) -> str | None:
+        value = block.get(key)
+        return value if isinstance(value, str) else None
+
+    def number(key: str) -> int | None:
+        value = block.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    return QuotaStatus(
+        method=text("method"),
+        used=number("used"),
+        total=number("total"),
+        status=text("status"),
+        description=text("description"),
+    )

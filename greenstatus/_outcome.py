@@ -1,0 +1,111 @@
+"""Turning what happened on the wire into a result or a typed error.
+
+This is the one place that decides what an HTTP answer or a transport failure
+means, so every transport and every retry decision sees the same classification.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    QuotaExceededError,
+    RateLimitError,
+    ServerError,
+)
+from ._redaction import scrub, scrub_exception
+from ._retry_after import parse_retry_after
+
+__all__ = ["connection_error", "decode_body", "status_error"]
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    466: QuotaExceededError,
+}
+
+# Failures that happen before a single byte of the request can have left: the
+# server cannot have seen it.
+_NOT_SENT: tuple[type[httpx.RequestError], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+    httpx.ProxyError,
+)
+
+_BODY_EXCERPT = 300
+
+
+def decode_body(response: httpx.Response) -> object:
+    """The answer's JSON when it is JSON, else its text (``""`` when empty)."""
+    content = response.content
+    if not content:
+        return ""
+    try:
+        return json.loads(content)
+    except ValueError:
+        return response.text
+
+
+def status_error(
+    response: httpx.Response, *, api_method: str, url: str, secret: str
+) -> APIStatusError:
+    """The typed error for a non-success answer."""
+    code = response.status_code
+    body = decode_body(response)
+    excerpt = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+    if len(excerpt) > _BODY_EXCERPT:
+        excerpt = excerpt[:_BODY_EXCERPT] + "..."
+    reason = response.reason_phrase or "HTTP error"
+    message = scrub(f"{api_method} answered {code} {reason}: {excerpt or '(empty body)'}", secret)
+    headers = response.headers
+    if code == 429:
+        return RateLimitError(
+            message,
+            status_code=code,
+            body=body,
+            api_method=api_method,
+            url=url,
+            headers=headers,
+            retry_after=parse_retry_after(headers),
+        )
+    kind = _STATUS_ERRORS.get(code) or (ServerError if code >= 500 else APIStatusError)
+    return kind(
+        message, status_code=code, body=body, api_method=api_method, url=url, headers=headers
+    )
+
+
+def connection_error(
+    exc: httpx.RequestError, *, api_method: str, url: str, secret: str
+) -> APIConnectionError:
+    """The typed error for a request that got no HTTP answer.
+
+    ``request_sent`` is ``False`` only when the failure certainly happened before
+    the request could leave; anything else may have reached GREEN-API.
+    """
+    request_sent = not isinstance(exc, _NOT_SENT)
+    kind = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+    what = "timed out" if kind is APITimeoutError else "failed"
+    fate = "it may have been delivered" if request_sent else "it was not sent"
+    detail = scrub(str(exc), secret) or type(exc).__name__
+    error = kind(
+        f"{api_method} to {url} {what} ({type(exc).__name__}: {detail}); {fate}",
+        request_sent=request_sent,
+        api_method=api_method,
+        url=url,
+    )
+    error.__cause__ = scrub_exception(exc, secret)
+    return error

@@ -1,0 +1,244 @@
+"""Typed, frozen results, and the parsers that build them from GREEN-API's JSON.
+
+Parsers raise ``ValueError`` describing what is off; the client turns that into a
+``ResponseValidationError`` that names the method. Fields GREEN-API adds later are
+never an error: every getter result keeps the item it came from in ``raw``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Generic, TypeVar
+
+import attrs
+
+from ._exceptions import GreenStatusError
+from ._requests import Status
+
+__all__ = [
+    "IncomingStatus",
+    "OutgoingStatus",
+    "SendResult",
+    "SentStatus",
+    "StatusRecipient",
+    "parse_incoming",
+    "parse_outgoing",
+    "parse_sent",
+    "parse_statistic",
+]
+
+S = TypeVar("S", bound=Status)
+
+
+@attrs.frozen
+class SentStatus:
+    """A status GREEN-API accepted into its send queue."""
+
+    id_message: str
+
+
+@attrs.frozen
+class SendResult(Generic[S]):
+    """The outcome of one status of :meth:`AsyncStatusClient.send_all`.
+
+    Exactly one of ``id_message`` and ``error`` is set.
+    """
+
+    request: S
+    id_message: str | None = None
+    error: GreenStatusError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """The status was accepted (``id_message`` is set)."""
+        return self.error is None
+
+
+def _raw_field() -> Mapping[str, object]:
+    return attrs.field(  # type: ignore[no-any-return]
+        factory=dict, converter=_read_only, eq=False, repr=False, hash=False
+    )
+
+
+def _read_only(item: Mapping[str, object]) -> Mapping[str, object]:
+    return MappingProxyType(dict(item))
+
+
+@attrs.frozen(kw_only=True)
+class StatusRecipient:
+    """One recipient of a status and how far it got (getStatusStatistic)."""
+
+    participant: str
+    status: str
+    """``"sent"``, ``"delivered"`` or ``"read"`` (kept as sent, should more appear)."""
+    timestamp: int
+    raw: Mapping[str, object] = _raw_field()
+
+
+@attrs.frozen(kw_only=True)
+class IncomingStatus:
+    """A status one of the account's contacts posted (getIncomingStatuses)."""
+
+    id_message: str
+    timestamp: int
+    type_message: str
+    type: str = "incoming"
+    chat_id: str | None = None
+    sender_id: str | None = None
+    sender_name: str | None = None
+    sender_contact_name: str | None = None
+    text_message: str | None = None
+    download_url: str | None = None
+    caption: str | None = None
+    file_name: str | None = None
+    mime_type: str | None = None
+    jpeg_thumbnail: str | None = None
+    raw: Mapping[str, object] = _raw_field()
+
+
+@attrs.frozen(kw_only=True)
+class OutgoingStatus:
+    """A status the account posted (getOutgoingStatuses)."""
+
+    id_message: str
+    timestamp: int
+    type_message: str
+    type: str = "outgoing"
+    chat_id: str | None = None
+    status_message: str | None = None
+    send_by_api: bool | None = None
+    text_message: str | None = None
+    download_url: str | None = None
+    caption: str | None = None
+    file_name: str | None = None
+    mime_type: str | None = None
+    jpeg_thumbnail: str | None = None
+    raw: Mapping[str, object] = _raw_field()
+
+
+class _Item:
+    """Typed reads from one JSON object, with errors that say where."""
+
+    def __init__(self, item: object, where: str) -> None:
+        if not isinstance(item, dict):
+            raise ValueError(f"{where} is {type(item).__name__}, expected an object")
+        self.item: dict[str, object] = item
+        self.where = where
+
+    def required_str(self, key: str) -> str:
+        value = self.item.get(key)
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"{self.where}.{key} is {value!r}, expected a non-empty string")
+        return value
+
+    def required_int(self, key: str) -> int:
+        value = self.item.get(key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{self.where}.{key} is {value!r}, expected an integer")
+        return value
+
+    def optional_str(self, key: str) -> str | None:
+        value = self.item.get(key)
+        return value if isinstance(value, str) else None
+
+    def optional_bool(self, key: str) -> bool | None:
+        value = self.item.get(key)
+        return value if isinstance(value, bool) else None
+
+    def media(self, key: str) -> str | None:
+        """A media detail, top-level or inside ``fileMessageData``."""
+        found = self.optional_str(key)
+        nested = self.item.get("fileMessageData")
+        if found is None and isinstance(nested, dict):
+            value = nested.get(key)
+            found = value if isinstance(value, str) else None
+        return found
+
+    def text_message(self) -> str | None:
+        found = self.optional_str("textMessage")
+        extended = self.item.get("extendedTextMessage")
+        if found is None and isinstance(extended, dict):
+            value = extended.get("text")
+            found = value if isinstance(value, str) else None
+        return found
+
+
+def _array(body: object, method: str) -> list[object]:
+    if not isinstance(body, list):
+        raise ValueError(f"{method} answered {type(body).__name__}, expected an array")
+    return body
+
+
+def parse_sent(body: object) -> SentStatus:
+    """``{"idMessage": "..."}`` of the three sends."""
+    return SentStatus(_Item(body, "answer").required_str("idMessage"))
+
+
+def parse_statistic(body: object) -> list[StatusRecipient]:
+    """The array of recipients of getStatusStatistic."""
+    recipients = []
+    for index, entry in enumerate(_array(body, "getStatusStatistic")):
+        item = _Item(entry, f"[{index}]")
+        recipients.append(
+            StatusRecipient(
+                participant=item.required_str("participant"),
+                status=item.required_str("status"),
+                timestamp=item.required_int("timestamp"),
+                raw=item.item,
+            )
+        )
+    return recipients
+
+
+def parse_incoming(body: object) -> list[IncomingStatus]:
+    """The array of getIncomingStatuses."""
+    statuses = []
+    for index, entry in enumerate(_array(body, "getIncomingStatuses")):
+        item = _Item(entry, f"[{index}]")
+        statuses.append(
+            IncomingStatus(
+                id_message=item.required_str("idMessage"),
+                timestamp=item.required_int("timestamp"),
+                type_message=item.required_str("typeMessage"),
+                type=item.optional_str("type") or "incoming",
+                chat_id=item.optional_str("chatId"),
+                sender_id=item.optional_str("senderId"),
+                sender_name=item.optional_str("senderName"),
+                sender_contact_name=item.optional_str("senderContactName"),
+                text_message=item.text_message(),
+                download_url=item.media("downloadUrl"),
+                caption=item.media("caption"),
+                file_name=item.media("fileName"),
+                mime_type=item.media("mimeType"),
+                jpeg_thumbnail=item.media("jpegThumbnail"),
+                raw=item.item,
+            )
+        )
+    return statuses
+
+
+def parse_outgoing(body: object) -> list[OutgoingStatus]:
+    """The array of getOutgoingStatuses."""
+    statuses = []
+    for index, entry in enumerate(_array(body, "getOutgoingStatuses")):
+        item = _Item(entry, f"[{index}]")
+        statuses.append(
+            OutgoingStatus(
+                id_message=item.required_str("idMessage"),
+                timestamp=item.required_int("timestamp"),
+                type_message=item.required_str("typeMessage"),
+                type=item.optional_str("type") or "outgoing",
+                chat_id=item.optional_str("chatId"),
+                status_message=item.optional_str("statusMessage"),
+                send_by_api=item.optional_bool("sendByApi"),
+                text_message=item.text_message(),
+                download_url=item.media("downloadUrl"),
+                caption=item.media("caption"),
+                file_name=item.media("fileName"),
+                mime_type=item.media("mimeType"),
+                jpeg_thumbnail=item.media("jpegThumbnail"),
+                raw=item.item,
+            )
+        )
+    return statuses

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Union
+
+import httpx
+import pytest
+
+from greenstatus import AsyncStatusClient
+
+ID_INSTANCE = "1101000001"
+# A token shaped like a real one; tests search every log and message for it.
+TOKEN = "d75b3a66374942c5b3c019c698abc2067e151558acbd4123"
+API_URL = "https://1101.api.greenapi.com"
+
+Reply = Union[httpx.Response, Awaitable[httpx.Response]]
+Responder = Callable[[httpx.Request], Reply]
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    """Every async test (modules mark themselves ``anyio``) runs on asyncio and trio."""
+    return str(request.param)
+
+
+class Recorder:
+    """An httpx.MockTransport handler that records every request it answers."""
+
+    def __init__(self, responder: Responder | None = None) -> None:
+        self.requests: list[httpx.Request] = []
+        self.responder: Responder = responder or (
+            lambda request: httpx.Response(200, json={"idMessage": "3EB0C767D097B7C7C030"})
+        )
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        self.requests.append(request)
+        reply = self.responder(request)
+        if inspect.isawaitable(reply):
+            return await reply
+        return reply
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+async def http_client(recorder: Recorder) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.MockTransport(recorder)) as client:
+        yield client
+
+
+@pytest.fixture
+async def client(http_client: httpx.AsyncClient) -> AsyncIterator[AsyncStatusClient]:
+    async with AsyncStatusClient(
+        ID_INSTANCE, TOKEN, api_url=API_URL, http_client=http_client
+    ) as status_client:
+        yield status_client
+
+
+def url_of(method: str) -> str:
+    return f"{API_URL}/waInstance{ID_INSTANCE}/{method}/{TOKEN}"
