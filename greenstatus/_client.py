@@ -128,7 +128,9 @@ class AsyncStatusClient:
         """A client from ``GREEN_API_ID_INSTANCE``, ``GREEN_API_TOKEN`` and, when set,
         ``GREEN_API_URL`` and ``GREEN_API_MEDIA_URL``."""
         env = os.environ if environ is None else environ
-        missing = [name for name in ("GREEN_API_ID_INSTANCE", "GREEN_API_TOKEN") if not env.get(name)]
+        missing = [
+            name for name in ("GREEN_API_ID_INSTANCE", "GREEN_API_TOKEN") if not env.get(name)
+        ]
         if missing:
             raise ValueError(f"environment variable {' and '.join(missing)} is not set")
         return cls(
@@ -379,8 +381,10 @@ class AsyncStatusClient:
         except ValueError as exc:  # JSONDecodeError is a ValueError too
             problem = str(exc)
         raise ResponseValidationError(
-            scrub(f"{method.name} answered {response.status_code} with an unexpected body: "
-                  f"{problem}", self._token),
+            scrub(
+                f"{method.name} answered {response.status_code} with an unexpected body: {problem}",
+                self._token,
+            ),
             api_method=method.name,
             url=url,
             status_code=response.status_code,
@@ -407,7 +411,11 @@ def _check_id_message(id_message: str) -> str:
 
 
 def _check_id_instance(id_instance: str | int) -> str:
-    text = str(id_instance) if isinstance(id_instance, int) and not isinstance(id_instance, bool) else id_instance
+    text = (
+        str(id_instance)
+        if isinstance(id_instance, int) and not isinstance(id_instance, bool)
+        else id_instance
+    )
     if not isinstance(text, str) or not _ID_INSTANCE.fullmatch(text):
         raise ValueError(f"id_instance must be the instance's digits, got {id_instance!r}")
     return text

@@ -55,9 +55,7 @@ def _scrub_chain(exc: BaseException, secret: str, depth: int) -> BaseException:
         exc.__context__ = None
     else:
         exc.__cause__ = _scrub_chain(cause, secret, depth - 1) if cause is not None else None
-        exc.__context__ = (
-            _scrub_chain(context, secret, depth - 1) if context is not None else None
-        )
+        exc.__context__ = _scrub_chain(context, secret, depth - 1) if context is not None else None
     if _shows(exc, secret):
         kind = f"{type(exc).__module__}.{type(exc).__qualname__}"
         replacement = RedactedError(f"{kind}: {scrub(_safe_str(exc), secret)}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Iterable
-from typing import ClassVar, TypeAlias
+from typing import Any, ClassVar, TypeAlias
 from urllib.parse import urlsplit
 
 import attrs
@@ -98,15 +98,14 @@ def _font(value: Font | str | None) -> Font | None:
     raise InvalidStatusError("font", f"{value!r} is not one of {choices}")
 
 
-_Validator: TypeAlias = Callable[[object, "attrs.Attribute[object]", object], None]
+# attrs infers a field's type from its validator, so validators take Any values.
+_Validator: TypeAlias = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 
 def _text(*, min_len: int = 1, max_len: int | None = None) -> _Validator:
-    def check(_: object, attribute: attrs.Attribute[object], value: object) -> None:
+    def check(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, str):
-            raise InvalidStatusError(
-                attribute.name, f"expected a str, got {type(value).__name__}"
-            )
+            raise InvalidStatusError(attribute.name, f"expected a str, got {type(value).__name__}")
         if len(value) < min_len:
             raise InvalidStatusError(attribute.name, "must not be empty")
         if max_len is not None and len(value) > max_len:
@@ -118,19 +117,19 @@ def _text(*, min_len: int = 1, max_len: int | None = None) -> _Validator:
 
 
 def _optional(check: _Validator) -> _Validator:
-    def maybe(instance: object, attribute: attrs.Attribute[object], value: object) -> None:
+    def maybe(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
         if value is not None:
             check(instance, attribute, value)
 
     return maybe
 
 
-def _color(_: object, attribute: attrs.Attribute[object], value: object) -> None:
+def _color(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and not (isinstance(value, str) and _COLOR.fullmatch(value)):
         raise InvalidStatusError(attribute.name, f"{value!r} is not a colour like '#228B22'")
 
 
-def _url_file(_: object, attribute: attrs.Attribute[object], value: object) -> None:
+def _url_file(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str):
         raise InvalidStatusError(attribute.name, f"expected a str, got {type(value).__name__}")
     parts = urlsplit(value)
@@ -143,11 +142,9 @@ def _url_file(_: object, attribute: attrs.Attribute[object], value: object) -> N
 
 
 def _file_name(allowed: frozenset[str], kind: str) -> _Validator:
-    def check(_: object, attribute: attrs.Attribute[object], value: object) -> None:
+    def check(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, str):
-            raise InvalidStatusError(
-                attribute.name, f"expected a str, got {type(value).__name__}"
-            )
+            raise InvalidStatusError(attribute.name, f"expected a str, got {type(value).__name__}")
         if not value or "/" in value or "\\" in value or value != value.strip():
             raise InvalidStatusError(
                 attribute.name, f"{value!r} is not a bare file name like 'horse.mp3'"

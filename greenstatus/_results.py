@@ -56,9 +56,7 @@ class SendResult(Generic[S]):
 
 
 def _raw_field() -> Mapping[str, object]:
-    return attrs.field(  # type: ignore[no-any-return]
-        factory=dict, converter=_read_only, eq=False, repr=False, hash=False
-    )
+    return attrs.field(factory=dict, converter=_read_only, eq=False, repr=False, hash=False)
 
 
 def _read_only(item: Mapping[str, object]) -> Mapping[str, object]:

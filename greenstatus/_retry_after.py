@@ -12,9 +12,7 @@ import httpx
 __all__ = ["parse_retry_after"]
 
 
-def parse_retry_after(
-    headers: httpx.Headers, now: Callable[[], float] = time.time
-) -> float | None:
+def parse_retry_after(headers: httpx.Headers, now: Callable[[], float] = time.time) -> float | None:
     """Seconds to wait from ``retry-after-ms``, or ``Retry-After`` (seconds or HTTP date).
 
     ``None`` when neither header is there or readable; never negative.

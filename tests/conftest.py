@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Union
 
 import httpx
 import pytest
@@ -14,7 +13,7 @@ ID_INSTANCE = "1101000001"
 TOKEN = "d75b3a66374942c5b3c019c698abc2067e151558acbd4123"
 API_URL = "https://1101.api.greenapi.com"
 
-Reply = Union[httpx.Response, Awaitable[httpx.Response]]
+Reply = httpx.Response | Awaitable[httpx.Response]
 Responder = Callable[[httpx.Request], Reply]
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import socket
 import threading
-from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 
 import httpx
 import pytest
@@ -273,7 +273,11 @@ async def test_a_server_that_reads_the_request_and_hangs_up_may_have_delivered_i
 
 async def test_a_server_that_never_answers_times_out_as_possibly_delivered() -> None:
     release = threading.Event()
-    with loopback.serve(lambda handler: release.wait(10)) as server:
+
+    def stall(handler: loopback.Handler) -> None:
+        release.wait(10)
+
+    with loopback.serve(stall) as server:
         try:
             async with AsyncStatusClient(
                 ID_INSTANCE, TOKEN, api_url=server.url, timeout=httpx.Timeout(0.3)

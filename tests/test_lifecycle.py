@@ -1,0 +1,222 @@
+"""Who owns the HTTP client, closing, timeouts and configuration."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+
+from greenstatus import AsyncStatusClient, TextStatus
+
+from . import loopback
+from .conftest import API_URL, ID_INSTANCE, TOKEN, Recorder, url_of
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_a_user_client_is_neither_entered_nor_closed(
+    http_client: httpx.AsyncClient, recorder: Recorder
+) -> None:
+    async with AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=API_URL, http_client=http_client):
+        pass
+    assert not http_client.is_closed
+    response = await http_client.get("https://elsewhere.example/")
+    assert response.status_code == 200
+    assert len(recorder.requests) == 1
+
+
+async def test_one_user_client_serves_many_instances(
+    http_client: httpx.AsyncClient, recorder: Recorder
+) -> None:
+    first = AsyncStatusClient("1101000001", TOKEN, api_url=API_URL, http_client=http_client)
+    second = AsyncStatusClient("1101000002", "othertoken", api_url=API_URL, http_client=http_client)
+    await first.send_text_status("one")
+    await second.send_text_status("two")
+    await first.aclose()
+    await second.send_text_status("three")
+    assert [request.url.path for request in recorder.requests] == [
+        f"/waInstance1101000001/sendTextStatus/{TOKEN}",
+        "/waInstance1101000002/sendTextStatus/othertoken",
+        "/waInstance1101000002/sendTextStatus/othertoken",
+    ]
+
+
+async def test_the_own_client_reuses_one_connection_and_closes_it() -> None:
+    with loopback.serve() as server:
+        async with AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=server.url) as client:
+            for _ in range(5):
+                await client.send_text_status("hi")
+        assert len(server.requests) == 5
+        assert server.connections_opened == 1
+        # Closing the client closes the connection: the server sees it end.
+        for _ in range(100):
+            if server.connections_closed == 1:
+                break
+            await _tick()
+        assert server.connections_closed == 1
+
+
+async def _tick() -> None:
+    import anyio
+
+    await anyio.sleep(0.02)
+
+
+async def test_a_closed_client_refuses_calls_clearly(
+    http_client: httpx.AsyncClient, recorder: Recorder
+) -> None:
+    client = AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=API_URL, http_client=http_client)
+    await client.send_text_status("hi")
+    await client.aclose()
+    await client.aclose()  # twice is harmless
+    assert client.is_closed
+    with pytest.raises(RuntimeError, match="closed"):
+        await client.send_text_status("again")
+    with pytest.raises(RuntimeError, match="closed"):
+        await client.send_all([TextStatus(message="again")])
+    with pytest.raises(RuntimeError, match="closed"):
+        async with client:
+            pass
+    assert len(recorder.requests) == 1
+
+
+async def test_the_own_client_is_closed_on_leaving_async_with() -> None:
+    with respx.mock(base_url=API_URL, assert_all_called=True) as mock:
+        route = mock.post(f"/waInstance{ID_INSTANCE}/sendTextStatus/{TOKEN}").respond(
+            json={"idMessage": "A"}
+        )
+        async with AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=API_URL) as client:
+            await client.send_text_status("hi")
+        with pytest.raises(RuntimeError, match="closed"):
+            await client.send_text_status("hi")
+    assert route.call_count == 1
+
+
+async def test_the_own_client_has_seconds_long_default_timeouts() -> None:
+    with respx.mock(base_url=API_URL) as mock:
+        route = mock.post(f"/waInstance{ID_INSTANCE}/sendTextStatus/{TOKEN}").respond(
+            json={"idMessage": "A"}
+        )
+        async with AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=API_URL) as client:
+            await client.send_text_status("hi")
+    timeout = route.calls.last.request.extensions["timeout"]
+    assert timeout == {"connect": 5.0, "read": 15.0, "write": 15.0, "pool": 15.0}
+    assert route.calls.last.request.headers["User-Agent"].startswith("greenstatus/")
+
+
+@pytest.mark.parametrize(
+    ("timeout", "expected"),
+    [
+        (None, {"connect": 5.0, "read": 15.0, "write": 15.0, "pool": 15.0}),
+        (2.5, {"connect": 2.5, "read": 2.5, "write": 2.5, "pool": 2.5}),
+        (httpx.Timeout(3.0, read=9.0), {"connect": 3.0, "read": 9.0, "write": 3.0, "pool": 3.0}),
+    ],
+)
+async def test_the_own_client_takes_the_timeout_given(
+    timeout: float | httpx.Timeout | None, expected: dict[str, float]
+) -> None:
+    with respx.mock(base_url=API_URL) as mock:
+        route = mock.post(f"/waInstance{ID_INSTANCE}/sendTextStatus/{TOKEN}").respond(
+            json={"idMessage": "A"}
+        )
+        async with AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=API_URL, timeout=timeout) as c:
+            await c.send_text_status("hi")
+    assert route.calls.last.request.extensions["timeout"] == expected
+
+
+async def test_a_user_client_keeps_its_own_timeout_unless_one_is_given(
+    recorder: Recorder,
+) -> None:
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(recorder), timeout=httpx.Timeout(42.0)
+    ) as http_client:
+        plain = AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=API_URL, http_client=http_client)
+        await plain.send_text_status("hi")
+        strict = AsyncStatusClient(
+            ID_INSTANCE, TOKEN, api_url=API_URL, http_client=http_client, timeout=1.0
+        )
+        await strict.send_text_status("hi")
+    first, second = (request.extensions["timeout"] for request in recorder.requests)
+    assert first == {"connect": 42.0, "read": 42.0, "write": 42.0, "pool": 42.0}
+    assert second == {"connect": 1.0, "read": 1.0, "write": 1.0, "pool": 1.0}
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, "10", True])
+def test_a_timeout_must_be_positive_seconds(bad: object) -> None:
+    with pytest.raises(ValueError, match="timeout"):
+        AsyncStatusClient(ID_INSTANCE, TOKEN, timeout=bad)  # type: ignore[arg-type]
+
+
+async def test_timeouts_are_switched_off_only_deliberately() -> None:
+    # httpx.Timeout(None) is the deliberate way; None alone means "the default".
+    with respx.mock(base_url=API_URL) as mock:
+        route = mock.post(f"/waInstance{ID_INSTANCE}/sendTextStatus/{TOKEN}").respond(
+            json={"idMessage": "A"}
+        )
+        async with AsyncStatusClient(
+            ID_INSTANCE, TOKEN, api_url=API_URL, timeout=httpx.Timeout(None)
+        ) as client:
+            await client.send_text_status("hi")
+    assert route.calls.last.request.extensions["timeout"] == dict.fromkeys(
+        ("connect", "read", "write", "pool")
+    )
+
+
+def test_the_default_hosts_are_the_universal_ones() -> None:
+    client = AsyncStatusClient(ID_INSTANCE, TOKEN)
+    assert client.api_url == "https://api.green-api.com"
+    assert client.media_url == "https://media.green-api.com"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"id_instance": "11x"}, "id_instance"),
+        ({"id_instance": ""}, "id_instance"),
+        ({"api_token_instance": ""}, "api_token_instance"),
+        ({"api_token_instance": "abc def"}, "api_token_instance"),
+        ({"api_url": "1101.api.greenapi.com"}, "api_url"),
+        ({"api_url": "ftp://host"}, "api_url"),
+        ({"media_url": "https://host/?x=1"}, "media_url"),
+        ({"max_concurrency": 0}, "max_concurrency"),
+    ],
+)
+def test_bad_configuration_is_refused_naming_the_parameter(
+    kwargs: dict[str, object], field: str
+) -> None:
+    arguments: dict[str, object] = {"id_instance": ID_INSTANCE, "api_token_instance": TOKEN}
+    arguments.update(kwargs)
+    with pytest.raises(ValueError, match=field):
+        AsyncStatusClient(**arguments)  # type: ignore[arg-type]
+
+
+def test_http_client_must_be_an_async_httpx_client() -> None:
+    with httpx.Client() as sync_client, pytest.raises(TypeError, match="AsyncClient"):
+        AsyncStatusClient(ID_INSTANCE, TOKEN, http_client=sync_client)  # type: ignore[arg-type]
+
+
+def test_id_instance_may_be_given_as_a_number() -> None:
+    assert AsyncStatusClient(1101000001, TOKEN).id_instance == "1101000001"  # type: ignore[arg-type]
+
+
+async def test_from_env_reads_the_four_variables(
+    monkeypatch: pytest.MonkeyPatch, http_client: httpx.AsyncClient, recorder: Recorder
+) -> None:
+    monkeypatch.setenv("GREEN_API_ID_INSTANCE", ID_INSTANCE)
+    monkeypatch.setenv("GREEN_API_TOKEN", TOKEN)
+    monkeypatch.setenv("GREEN_API_URL", API_URL)
+    monkeypatch.setenv("GREEN_API_MEDIA_URL", "https://1101.media.greenapi.com")
+    client = AsyncStatusClient.from_env(http_client=http_client)
+    assert client.media_url == "https://1101.media.greenapi.com"
+    await client.send_text_status("hi")
+    assert str(recorder.requests[0].url) == url_of("sendTextStatus")
+
+
+def test_from_env_defaults_the_hosts_and_names_what_is_missing() -> None:
+    client = AsyncStatusClient.from_env(
+        environ={"GREEN_API_ID_INSTANCE": ID_INSTANCE, "GREEN_API_TOKEN": TOKEN}
+    )
+    assert client.api_url == "https://api.green-api.com"
+    with pytest.raises(ValueError, match="GREEN_API_TOKEN") as excinfo:
+        AsyncStatusClient.from_env(environ={"GREEN_API_ID_INSTANCE": ID_INSTANCE})
+    assert "GREEN_API_ID_INSTANCE" not in str(excinfo.value)

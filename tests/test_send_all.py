@@ -1,0 +1,190 @@
+"""send_all: concurrent, bounded, in order, nothing lost, cancellable."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+from greenstatus import (
+    AsyncStatusClient,
+    BadRequestError,
+    MediaStatus,
+    SendResult,
+    ServerError,
+    Status,
+    TextStatus,
+    VoiceStatus,
+)
+
+from .conftest import Recorder
+
+pytestmark = pytest.mark.anyio
+
+VOICE = VoiceStatus(url_file="https://h/a.mp3", file_name="a.mp3")
+MEDIA = MediaStatus(url_file="https://h/a.jpg", file_name="a.jpg")
+
+
+def texts(count: int) -> list[TextStatus]:
+    return [TextStatus(message=f"m{index}") for index in range(count)]
+
+
+async def test_results_come_back_in_input_order_whatever_finishes_first(
+    client: AsyncStatusClient, recorder: Recorder
+) -> None:
+    async def later_ones_first(request: httpx.Request) -> httpx.Response:
+        index = int(json.loads(request.content)["message"][1:])
+        await anyio.sleep(0.002 * (8 - index))
+        return httpx.Response(200, json={"idMessage": f"ID{index}"})
+
+    recorder.responder = later_ones_first
+    statuses = texts(8)
+    results = await client.send_all(statuses, max_concurrency=8)
+    assert [result.request for result in results] == statuses
+    assert [result.id_message for result in results] == [f"ID{index}" for index in range(8)]
+    assert all(result.ok and result.error is None for result in results)
+
+
+async def test_one_failure_neither_cancels_nor_loses_the_others(
+    client: AsyncStatusClient, recorder: Recorder
+) -> None:
+    def by_message(request: httpx.Request) -> httpx.Response:
+        message = json.loads(request.content).get("message")
+        if message == "m1":
+            return httpx.Response(400, json={"message": "bad"})
+        if message == "m3":
+            return httpx.Response(500)
+        return httpx.Response(200, json={"idMessage": f"ID-{message}"})
+
+    recorder.responder = by_message
+    results = await client.send_all(texts(5))
+    assert len(recorder.requests) == 5
+    assert [result.ok for result in results] == [True, False, True, False, True]
+    assert isinstance(results[1].error, BadRequestError)
+    assert isinstance(results[3].error, ServerError)
+    assert results[1].id_message is None
+    assert results[4] == SendResult(TextStatus(message="m4"), id_message="ID-m4")
+
+
+async def test_both_status_types_are_in_flight_at_once(
+    client: AsyncStatusClient, recorder: Recorder
+) -> None:
+    both_arrived = anyio.Event()
+    arrived: list[str] = []
+
+    async def meet(request: httpx.Request) -> httpx.Response:
+        arrived.append(request.url.path.split("/")[2])
+        if len(arrived) == 2:
+            both_arrived.set()
+        with anyio.fail_after(5):  # only if the two never overlap
+            await both_arrived.wait()
+        return httpx.Response(200, json={"idMessage": "X"})
+
+    recorder.responder = meet
+    statuses: list[Status] = [VOICE, MEDIA]
+    results = await client.send_all(statuses)
+    assert sorted(arrived) == ["sendMediaStatus", "sendVoiceStatus"]
+    assert [result.ok for result in results] == [True, True]
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+async def test_no_more_than_max_concurrency_are_in_flight(
+    client: AsyncStatusClient, recorder: Recorder, limit: int
+) -> None:
+    in_flight = 0
+    peak = 0
+
+    async def count(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await anyio.sleep(0.005)
+        in_flight -= 1
+        return httpx.Response(200, json={"idMessage": "X"})
+
+    recorder.responder = count
+    results = await client.send_all(texts(10), max_concurrency=limit)
+    assert len(results) == 10
+    assert peak == limit
+    assert len(recorder.requests) == 10
+
+
+async def test_the_client_default_bounds_concurrency(
+    http_client: httpx.AsyncClient, recorder: Recorder
+) -> None:
+    in_flight = 0
+    peak = 0
+
+    async def count(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await anyio.sleep(0.005)
+        in_flight -= 1
+        return httpx.Response(200, json={"idMessage": "X"})
+
+    recorder.responder = count
+    client = AsyncStatusClient("1101000001", "token", http_client=http_client, max_concurrency=2)
+    await client.send_all(texts(6))
+    assert peak == 2
+
+
+async def test_cancelling_the_caller_cancels_every_send(
+    client: AsyncStatusClient, recorder: Recorder
+) -> None:
+    started = 0
+    cancelled = 0
+    three_started = anyio.Event()
+
+    async def hang(request: httpx.Request) -> httpx.Response:
+        nonlocal started, cancelled
+        started += 1
+        if started == 3:
+            three_started.set()
+        try:
+            await anyio.sleep_forever()
+        except anyio.get_cancelled_exc_class():
+            cancelled += 1
+            raise
+        raise AssertionError("unreachable")
+
+    recorder.responder = hang
+    finished = False
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as group:
+
+            async def caller() -> None:
+                nonlocal finished
+                await client.send_all(texts(10), max_concurrency=3)
+                finished = True
+
+            group.start_soon(caller)
+            await three_started.wait()
+            group.cancel_scope.cancel()
+    assert not finished
+    assert (started, cancelled) == (3, 3)
+
+
+async def test_a_bad_item_is_refused_before_anything_is_sent(
+    client: AsyncStatusClient, recorder: Recorder
+) -> None:
+    mixed: list[Any] = [TextStatus(message="a"), "b"]
+    with pytest.raises(TypeError, match=r"statuses\[1\]"):
+        await client.send_all(mixed)
+    assert recorder.requests == []
+
+
+async def test_nothing_to_send_is_an_empty_list(
+    client: AsyncStatusClient, recorder: Recorder
+) -> None:
+    assert await client.send_all([]) == []
+    assert recorder.requests == []
+
+
+@pytest.mark.parametrize("bad", [0, -2, True])
+async def test_max_concurrency_must_be_positive(client: AsyncStatusClient, bad: int) -> None:
+    with pytest.raises(ValueError, match="max_concurrency"):
+        await client.send_all(texts(1), max_concurrency=bad)
