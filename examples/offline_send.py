@@ -14,7 +14,7 @@ import json
 import anyio
 import httpx
 
-from greenstatus import AsyncStatusClient, MediaStatus, TextStatus, VoiceStatus
+from greenstatus import AsyncStatusClient, MediaStatus, Status, TextStatus, VoiceStatus
 
 ids = (f"3EB0C767D097B7C7C{number:03d}" for number in itertools.count())
 
@@ -36,7 +36,7 @@ async def main() -> None:
             http_client=http_client,
         ) as client,
     ):
-        statuses = [
+        statuses: list[Status] = [
             TextStatus(message="Hello from greenstatus", background_color="#228B22"),
             VoiceStatus(url_file="https://example.com/horse.mp3", file_name="horse.mp3"),
             MediaStatus(

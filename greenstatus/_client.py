@@ -52,7 +52,6 @@ DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 DEFAULT_MAX_CONCURRENCY = 16
 
 T = TypeVar("T")
-S = TypeVar("S", bound=Status)
 
 _STATUS_TYPES = (TextStatus, VoiceStatus, MediaStatus)
 _ID_INSTANCE = re.compile(r"\d{1,20}")
@@ -221,8 +220,8 @@ class AsyncStatusClient:
         return await self._call(status.api_method, parse_sent, json_body=status.to_payload())
 
     async def send_all(
-        self, statuses: Iterable[S], *, max_concurrency: int | None = None
-    ) -> list[SendResult[S]]:
+        self, statuses: Iterable[Status], *, max_concurrency: int | None = None
+    ) -> list[SendResult]:
         """Send many statuses concurrently; one result per status, in input order.
 
         A failed status becomes a result with ``error`` set and never stops the
@@ -241,7 +240,7 @@ class AsyncStatusClient:
             else _check_concurrency("max_concurrency", max_concurrency)
         )
         self._http_client()  # a closed client refuses before anything starts
-        results: list[SendResult[S] | None] = [None] * len(requests)
+        results: list[SendResult | None] = [None] * len(requests)
         queue = iter(enumerate(requests))
 
         async def worker() -> None:
@@ -259,7 +258,7 @@ class AsyncStatusClient:
             for _ in range(min(limit, len(requests))):
                 group.start_soon(worker)
         # The group only ends normally once every worker has filled its slots.
-        return cast("list[SendResult[S]]", results)
+        return cast("list[SendResult]", results)
 
     async def send_text_status(
         self,

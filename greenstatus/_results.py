@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Generic, TypeVar
 
 import attrs
 
@@ -28,8 +27,6 @@ __all__ = [
     "parse_statistic",
 ]
 
-S = TypeVar("S", bound=Status)
-
 
 @attrs.frozen
 class SentStatus:
@@ -39,13 +36,13 @@ class SentStatus:
 
 
 @attrs.frozen
-class SendResult(Generic[S]):
+class SendResult:
     """The outcome of one status of :meth:`AsyncStatusClient.send_all`.
 
     Exactly one of ``id_message`` and ``error`` is set.
     """
 
-    request: S
+    request: Status
     id_message: str | None = None
     error: GreenStatusError | None = None
 
