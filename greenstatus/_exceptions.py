@@ -174,31 +174,20 @@ class QuotaStatus:
 class QuotaExceededError(APIStatusError):
     """466: the plan's quota is used up.
 
-    ``invoke_status`` and ``correspondents_status`` hold the parsed quota blocks of
-    the answer, when it had them.
+    ``invoke_status`` and ``correspondents_status`` are the parsed quota blocks of
+    the answer, or ``None`` when it had none.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        status_code: int,
-        body: object,
-        api_method: str,
-        url: str,
-        headers: httpx.Headers | None = None,
-    ) -> None:
-        super().__init__(
-            message,
-            status_code=status_code,
-            body=body,
-            api_method=api_method,
-            url=url,
-            headers=headers,
-        )
-        blocks = body if isinstance(body, dict) else {}
-        self.invoke_status = _quota_status(blocks.get("invokeStatus"))
-        self.correspondents_status = _quota_status(blocks.get("correspondentsStatus"))
+    @property
+    def invoke_status(self) -> QuotaStatus | None:
+        return _quota_status(self._blocks().get("invokeStatus"))
+
+    @property
+    def correspondents_status(self) -> QuotaStatus | None:
+        return _quota_status(self._blocks().get("correspondentsStatus"))
+
+    def _blocks(self) -> dict[str, object]:
+        return self.body if isinstance(self.body, dict) else {}
 
 
 class ServerError(APIStatusError):

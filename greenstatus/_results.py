@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import TypedDict
 
 import attrs
 
@@ -112,6 +113,15 @@ class OutgoingStatus:
     raw: Mapping[str, object] = _raw_field()
 
 
+class _Content(TypedDict):
+    text_message: str | None
+    download_url: str | None
+    caption: str | None
+    file_name: str | None
+    mime_type: str | None
+    jpeg_thumbnail: str | None
+
+
 class _Item:
     """Typed reads from one JSON object, with errors that say where."""
 
@@ -150,7 +160,18 @@ class _Item:
             found = value if isinstance(value, str) else None
         return found
 
-    def text_message(self) -> str | None:
+    def content(self) -> _Content:
+        """What the status shows: its text, or its media file's details."""
+        return _Content(
+            text_message=self._text_message(),
+            download_url=self.media("downloadUrl"),
+            caption=self.media("caption"),
+            file_name=self.media("fileName"),
+            mime_type=self.media("mimeType"),
+            jpeg_thumbnail=self.media("jpegThumbnail"),
+        )
+
+    def _text_message(self) -> str | None:
         found = self.optional_str("textMessage")
         extended = self.item.get("extendedTextMessage")
         if found is None and isinstance(extended, dict):
@@ -201,12 +222,7 @@ def parse_incoming(body: object) -> list[IncomingStatus]:
                 sender_id=item.optional_str("senderId"),
                 sender_name=item.optional_str("senderName"),
                 sender_contact_name=item.optional_str("senderContactName"),
-                text_message=item.text_message(),
-                download_url=item.media("downloadUrl"),
-                caption=item.media("caption"),
-                file_name=item.media("fileName"),
-                mime_type=item.media("mimeType"),
-                jpeg_thumbnail=item.media("jpegThumbnail"),
+                **item.content(),
                 raw=item.item,
             )
         )
@@ -227,12 +243,7 @@ def parse_outgoing(body: object) -> list[OutgoingStatus]:
                 chat_id=item.optional_str("chatId"),
                 status_message=item.optional_str("statusMessage"),
                 send_by_api=item.optional_bool("sendByApi"),
-                text_message=item.text_message(),
-                download_url=item.media("downloadUrl"),
-                caption=item.media("caption"),
-                file_name=item.media("fileName"),
-                mime_type=item.media("mimeType"),
-                jpeg_thumbnail=item.media("jpegThumbnail"),
+                **item.content(),
                 raw=item.item,
             )
         )

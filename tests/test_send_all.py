@@ -28,6 +28,21 @@ VOICE = VoiceStatus(url_file="https://h/a.mp3", file_name="a.mp3")
 MEDIA = MediaStatus(url_file="https://h/a.jpg", file_name="a.jpg")
 
 
+class PeakCounter:
+    """Answers each send after a moment, counting the most in flight at once."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.peak = 0
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        await anyio.sleep(0.005)
+        self.in_flight -= 1
+        return httpx.Response(200, json={"idMessage": "X"})
+
+
 def texts(count: int) -> list[TextStatus]:
     return [TextStatus(message=f"m{index}") for index in range(count)]
 
@@ -94,42 +109,22 @@ async def test_both_status_types_are_in_flight_at_once(
 async def test_no_more_than_max_concurrency_are_in_flight(
     client: AsyncStatusClient, recorder: Recorder, limit: int
 ) -> None:
-    in_flight = 0
-    peak = 0
-
-    async def count(request: httpx.Request) -> httpx.Response:
-        nonlocal in_flight, peak
-        in_flight += 1
-        peak = max(peak, in_flight)
-        await anyio.sleep(0.005)
-        in_flight -= 1
-        return httpx.Response(200, json={"idMessage": "X"})
-
-    recorder.responder = count
+    counter = PeakCounter()
+    recorder.responder = counter
     results = await client.send_all(texts(10), max_concurrency=limit)
     assert len(results) == 10
-    assert peak == limit
+    assert counter.peak == limit
     assert len(recorder.requests) == 10
 
 
 async def test_the_client_default_bounds_concurrency(
     http_client: httpx.AsyncClient, recorder: Recorder
 ) -> None:
-    in_flight = 0
-    peak = 0
-
-    async def count(request: httpx.Request) -> httpx.Response:
-        nonlocal in_flight, peak
-        in_flight += 1
-        peak = max(peak, in_flight)
-        await anyio.sleep(0.005)
-        in_flight -= 1
-        return httpx.Response(200, json={"idMessage": "X"})
-
-    recorder.responder = count
+    counter = PeakCounter()
+    recorder.responder = counter
     client = AsyncStatusClient("1101000001", "token", http_client=http_client, max_concurrency=2)
     await client.send_all(texts(6))
-    assert peak == 2
+    assert counter.peak == 2
 
 
 async def test_cancelling_the_caller_cancels_every_send(
