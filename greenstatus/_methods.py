@@ -8,6 +8,7 @@ import attrs
 
 __all__ = [
     "DELETE_STATUS",
+    "DOCUMENTED_RATE_LIMITS",
     "GET_INCOMING_STATUSES",
     "GET_OUTGOING_STATUSES",
     "GET_STATUS_STATISTIC",
@@ -15,6 +16,7 @@ __all__ = [
     "SEND_TEXT_STATUS",
     "SEND_VOICE_STATUS",
     "STATUS_METHODS",
+    "UPLOAD_FILE",
     "ApiMethod",
     "Host",
 ]
@@ -29,10 +31,12 @@ class Host(enum.Enum):
 
 @attrs.frozen
 class ApiMethod:
-    """One GREEN-API method: its name in the URL and its HTTP verb."""
+    """One GREEN-API method: its name in the URL, its HTTP verb, its host and the
+    number of requests per second GREEN-API allows it for one instance."""
 
     name: str
     http_method: str
+    rate_per_second: int | None
     host: Host = Host.API
 
     @property
@@ -41,13 +45,15 @@ class ApiMethod:
         return self.http_method == "GET"
 
 
-SEND_TEXT_STATUS = ApiMethod("sendTextStatus", "POST")
-SEND_VOICE_STATUS = ApiMethod("sendVoiceStatus", "POST")
-SEND_MEDIA_STATUS = ApiMethod("sendMediaStatus", "POST")
-DELETE_STATUS = ApiMethod("deleteStatus", "POST")
-GET_STATUS_STATISTIC = ApiMethod("getStatusStatistic", "GET")
-GET_INCOMING_STATUSES = ApiMethod("getIncomingStatuses", "GET")
-GET_OUTGOING_STATUSES = ApiMethod("getOutgoingStatuses", "GET")
+SEND_TEXT_STATUS = ApiMethod("sendTextStatus", "POST", 5)
+SEND_VOICE_STATUS = ApiMethod("sendVoiceStatus", "POST", 5)
+SEND_MEDIA_STATUS = ApiMethod("sendMediaStatus", "POST", 5)
+DELETE_STATUS = ApiMethod("deleteStatus", "POST", 10)
+GET_STATUS_STATISTIC = ApiMethod("getStatusStatistic", "GET", 1)
+GET_INCOMING_STATUSES = ApiMethod("getIncomingStatuses", "GET", 1)
+GET_OUTGOING_STATUSES = ApiMethod("getOutgoingStatuses", "GET", 1)
+# No documented rate: uploads are limited by their size (100 MB) instead.
+UPLOAD_FILE = ApiMethod("uploadFile", "POST", None, Host.MEDIA)
 
 STATUS_METHODS = (
     SEND_TEXT_STATUS,
@@ -58,3 +64,10 @@ STATUS_METHODS = (
     GET_INCOMING_STATUSES,
     GET_OUTGOING_STATUSES,
 )
+
+DOCUMENTED_RATE_LIMITS: dict[str, int] = {
+    method.name: method.rate_per_second
+    for method in STATUS_METHODS
+    if method.rate_per_second is not None
+}
+"""Requests per second GREEN-API allows each status method, per instance."""

@@ -1,0 +1,17 @@
+"""Test doubles for code that uses greenstatus.
+
+``FakeGreenAPI`` models GREEN-API's status methods in memory; plug it in as an
+httpx transport (``fake.transport()``) or serve it on loopback (``fake.serve()``).
+"""
+
+from __future__ import annotations
+
+from ._fake import DOCUMENTED_RATE_LIMITS, FakeGreenAPI, FakeReply, FakeStatus, RecordedRequest
+
+__all__ = ["DOCUMENTED_RATE_LIMITS", "FakeGreenAPI", "FakeReply", "FakeStatus", "RecordedRequest"]
+
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type):
+        _obj.__module__ = __name__
+del _name, _obj

@@ -1,0 +1,493 @@
+"""FakeGreenAPI: a stateful, in-memory model of GREEN-API's status methods.
+
+The model itself is synchronous and transport-free: ``handle`` takes what arrived
+on the wire and returns what to answer. ``transport()`` and ``serve()`` plug it
+into httpx in-process or into a real HTTP server on loopback.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+import uuid
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import Literal
+
+import attrs
+import httpx
+
+from .._methods import (
+    DELETE_STATUS,
+    DOCUMENTED_RATE_LIMITS,
+    GET_INCOMING_STATUSES,
+    GET_OUTGOING_STATUSES,
+    GET_STATUS_STATISTIC,
+    SEND_MEDIA_STATUS,
+    SEND_TEXT_STATUS,
+    SEND_VOICE_STATUS,
+    STATUS_METHODS,
+    UPLOAD_FILE,
+    ApiMethod,
+)
+from .._redaction import MASK
+
+__all__ = [
+    "DOCUMENTED_RATE_LIMITS",
+    "FakeGreenAPI",
+    "FakeReply",
+    "FakeStatus",
+    "RecordedRequest",
+]
+
+StatusKind = Literal["text", "voice", "media"]
+
+_PATH = re.compile(r"/waInstance(?P<id>[^/]*)/(?P<method>[^/]+)/(?P<token>[^/]+)/?$")
+_METHODS: dict[str, ApiMethod] = {method.name: method for method in (*STATUS_METHODS, UPLOAD_FILE)}
+_KINDS: dict[str, StatusKind] = {
+    SEND_TEXT_STATUS.name: "text",
+    SEND_VOICE_STATUS.name: "voice",
+    SEND_MEDIA_STATUS.name: "media",
+}
+_FONTS = ("SERIF", "SANS_SERIF", "NORICAN_REGULAR", "BRYNDAN_WRITE", "OSWALD_HEAVY")
+_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
+_UPLOAD_MAX = 100 * 1024 * 1024
+_VIDEO = ("mp4", "mov", "3gp", "avi", "mkv", "webm")
+_MIME = {
+    "mp3": "audio/mpeg",
+    "wav": "audio/wav",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "3gp": "video/3gpp",
+}
+
+
+@attrs.frozen(kw_only=True)
+class FakeStatus:
+    """A status the fake accepted: what was sent, and the id it was given."""
+
+    id_message: str
+    kind: StatusKind
+    payload: Mapping[str, object]
+    id_instance: str
+    timestamp: int
+
+
+@attrs.frozen(kw_only=True)
+class RecordedRequest:
+    """One request the fake received, as it arrived (the token is not kept)."""
+
+    http_method: str
+    path: str
+    """The URL path with the token segment replaced by ``***``."""
+    api_method: str | None
+    id_instance: str | None
+    token_ok: bool
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+    body: bytes
+    json: object = None
+    """The decoded JSON body, or ``None`` when it was empty or not JSON."""
+
+
+@attrs.frozen
+class FakeReply:
+    """What the fake answers: a status, headers and a body, or ``drop``."""
+
+    status_code: int = 200
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+    body: bytes = b""
+    drop: bool = False
+    """Close the connection without answering (the request was read)."""
+
+
+@attrs.frozen
+class _Fault:
+    reply: FakeReply
+
+
+class _Refused(Exception):
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class FakeGreenAPI:
+    """A stateful model of GREEN-API's seven status methods and uploadFile.
+
+    It checks the instance id (403) and token (401), checks bodies as the API
+    documents them (400 with a message), queues statuses and lists them, serves
+    statistics, deletes, keeps uploads, and records every request. Faults can be
+    injected: ``fail_next``, ``drop_next``, ``latency`` and per-method
+    ``rate_limits`` (429 past them).
+
+    Example::
+
+        fake = FakeGreenAPI()
+        http = httpx.AsyncClient(transport=fake.transport())
+        client = AsyncStatusClient(fake.id_instance, fake.token, http_client=http)
+    """
+
+    def __init__(
+        self,
+        id_instance: str = "1101000001",
+        api_token_instance: str = "fake-token-0123456789abcdef",  # noqa: S107 - a fake's
+        *,
+        contacts: tuple[str, ...] = (),
+        rate_limits: Mapping[str, int] | None = None,
+        latency: float = 0.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.id_instance = id_instance
+        self.token = api_token_instance
+        self.contacts = contacts
+        """Who a status with no ``participants`` reaches, for statistics."""
+        self.rate_limits: Mapping[str, int] | None = rate_limits
+        """Requests per second per method and instance; ``DOCUMENTED_RATE_LIMITS``
+        enforces GREEN-API's own. ``None``: no limit."""
+        self.latency = latency
+        """Seconds to wait before answering each request."""
+        self.statuses: list[FakeStatus] = []
+        self.requests: list[RecordedRequest] = []
+        self.incoming: list[dict[str, object]] = []
+        """Raw items getIncomingStatuses returns; append your own."""
+        self.uploads: dict[str, tuple[str, bytes]] = {}
+        """uploadFile's stored files: urlFile -> (content type, bytes)."""
+        self.deleted: list[str] = []
+        self._clock = clock
+        self._instances: dict[str, str] = {id_instance: api_token_instance}
+        self._faults: deque[_Fault] = deque()
+        self._ids = itertools.count(1)
+        self._accepted: defaultdict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<FakeGreenAPI instances={sorted(self._instances)} statuses={len(self.statuses)}>"
+
+    def add_instance(self, id_instance: str, api_token_instance: str) -> None:
+        """Serve one more instance, with its own token."""
+        with self._lock:
+            self._instances[id_instance] = api_token_instance
+
+    # -- fault injection ------------------------------------------------------------
+
+    def fail_next(
+        self,
+        status_code: int,
+        *,
+        times: int = 1,
+        retry_after: float | str | None = None,
+        body: object = None,
+    ) -> None:
+        """Answer the next ``times`` requests with ``status_code``.
+
+        ``body`` is sent as JSON (a ``str`` or ``bytes`` as is); ``retry_after``
+        becomes a ``Retry-After`` header.
+        """
+        headers = {"Content-Type": "application/json"}
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
+        if isinstance(body, bytes):
+            content = body
+        elif isinstance(body, str):
+            content = body.encode()
+            headers["Content-Type"] = "text/plain; charset=utf-8"
+        else:
+            content = _json(body if body is not None else {"message": f"fault {status_code}"})
+        reply = FakeReply(status_code, headers, content)
+        with self._lock:
+            self._faults.extend(_Fault(reply) for _ in range(times))
+
+    def drop_next(self, *, times: int = 1) -> None:
+        """Read the next ``times`` requests, then close the connection unanswered."""
+        with self._lock:
+            self._faults.extend(_Fault(FakeReply(drop=True)) for _ in range(times))
+
+    # -- plugging in ----------------------------------------------------------------
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """An in-process httpx transport (no sockets) answering as this fake."""
+        from ._transport import FakeTransport
+
+        return FakeTransport(self)
+
+    @asynccontextmanager
+    async def serve(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+        """Serve this fake over real HTTP on loopback; yields its base URL.
+
+        The same URL serves as ``api_url`` and ``media_url``.
+        """
+        from ._server import serve
+
+        async with serve(self, host, port) as url:
+            yield url
+
+    # -- the model --------------------------------------------------------------------
+
+    def handle(
+        self,
+        http_method: str,
+        path: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> FakeReply:
+        """What GREEN-API would answer to this request. ``headers`` keys are lower case."""
+        match = _PATH.search(path)
+        method = _METHODS.get(match["method"]) if match else None
+        id_instance = match["id"] if match else None
+        with self._lock:
+            expected_token = self._instances.get(id_instance or "")
+            token_ok = bool(match) and expected_token == (match["token"] if match else None)
+            decoded = _decode(body)
+            self.requests.append(
+                RecordedRequest(
+                    http_method=http_method,
+                    path=(
+                        path[: match.start("token")] + MASK + path[match.end("token") :]
+                        if match
+                        else path
+                    ),
+                    api_method=method.name if method else None,
+                    id_instance=id_instance,
+                    token_ok=token_ok,
+                    query=dict(query),
+                    headers=dict(headers),
+                    body=body,
+                    json=decoded,
+                )
+            )
+            if self._faults:
+                return self._faults.popleft().reply
+            try:
+                if method is None or method.http_method != http_method:
+                    return _refusal(404, "Not Found")
+                if expected_token is None or id_instance is None:
+                    return _refusal(403, "Forbidden")
+                if not token_ok:
+                    return _refusal(401, "Unauthorized")
+                self._check_rate(id_instance, method)
+                if method is UPLOAD_FILE:
+                    return self._upload(id_instance, headers, body)
+                return self._call(method, id_instance, query, headers, body, decoded)
+            except _Refused as refused:
+                return _refusal(refused.status_code, str(refused))
+
+    def _check_rate(self, id_instance: str, method: ApiMethod) -> None:
+        limit = (self.rate_limits or {}).get(method.name)
+        if limit is None:
+            return
+        now = self._clock()
+        accepted = self._accepted[(id_instance, method.name)]
+        while accepted and accepted[0] <= now - 1.0:
+            accepted.popleft()
+        if len(accepted) >= limit:
+            raise _Refused(429, "Too Many Requests")
+        accepted.append(now)
+
+    def _call(
+        self,
+        method: ApiMethod,
+        id_instance: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+        decoded: object,
+    ) -> FakeReply:
+        if method.http_method == "POST":
+            if "application/json" not in headers.get("content-type", ""):
+                raise _Refused(400, "Content-Type must be application/json")
+            if not isinstance(decoded, dict):
+                raise _Refused(400, "Validation failed. Details: body must be a JSON object")
+            payload: dict[str, object] = decoded
+        if method.name in _KINDS:
+            _validate_send(method, payload)
+            return _ok({"idMessage": self._accept(method, id_instance, payload)})
+        if method is DELETE_STATUS:
+            return self._delete(id_instance, payload)
+        if method is GET_STATUS_STATISTIC:
+            return _ok(self._statistic(id_instance, query))
+        minutes = _minutes(query)
+        if method is GET_OUTGOING_STATUSES:
+            return _ok(self._outgoing(id_instance, minutes))
+        assert method is GET_INCOMING_STATUSES
+        since = self._clock() - minutes * 60
+        return _ok([item for item in self.incoming if _timestamp(item) >= since])
+
+    def _accept(self, method: ApiMethod, id_instance: str, payload: dict[str, object]) -> str:
+        id_message = f"3EB0{next(self._ids):016X}"
+        self.statuses.append(
+            FakeStatus(
+                id_message=id_message,
+                kind=_KINDS[method.name],
+                payload=payload,
+                id_instance=id_instance,
+                timestamp=int(self._clock()),
+            )
+        )
+        return id_message
+
+    def _find(self, id_instance: str, id_message: object) -> FakeStatus | None:
+        for status in self.statuses:
+            if status.id_instance == id_instance and status.id_message == id_message:
+                return status
+        return None
+
+    def _delete(self, id_instance: str, payload: dict[str, object]) -> FakeReply:
+        id_message = payload.get("idMessage")
+        if not isinstance(id_message, str) or not id_message:
+            raise _Refused(400, "Validation failed. Details: 'idMessage' is required")
+        status = self._find(id_instance, id_message)
+        if status is None:
+            raise _Refused(400, f"status {id_message} not found")
+        self.statuses.remove(status)
+        self.deleted.append(id_message)
+        return FakeReply(200)
+
+    def _statistic(self, id_instance: str, query: Mapping[str, str]) -> list[dict[str, object]]:
+        id_message = query.get("idMessage")
+        if not id_message:
+            raise _Refused(400, "Validation failed. Details: 'idMessage' is required")
+        status = self._find(id_instance, id_message)
+        if status is None:
+            return []
+        participants = status.payload.get("participants") or self.contacts
+        assert isinstance(participants, (list, tuple))
+        return [
+            {"timestamp": status.timestamp, "participant": participant, "status": "sent"}
+            for participant in participants
+        ]
+
+    def _outgoing(self, id_instance: str, minutes: int) -> list[dict[str, object]]:
+        since = self._clock() - minutes * 60
+        return [
+            _outgoing_item(status)
+            for status in self.statuses
+            if status.id_instance == id_instance and status.timestamp >= since
+        ]
+
+    def _upload(self, id_instance: str, headers: Mapping[str, str], body: bytes) -> FakeReply:
+        content_type = headers.get("content-type", "")
+        if not content_type:
+            raise _Refused(400, "Content-Type with the file's MIME type is required")
+        if len(body) > _UPLOAD_MAX:
+            raise _Refused(500, "file is larger than 100 MB")
+        name = headers.get("ga-filename") or "file"
+        url = f"https://sw-media.fake-green-api.invalid/{id_instance}/{uuid.uuid4()}/{name}"
+        self.uploads[url] = (content_type, body)
+        return _ok({"urlFile": url})
+
+
+def _validate_send(method: ApiMethod, payload: dict[str, object]) -> None:
+    def fail(detail: str) -> _Refused:
+        return _Refused(400, f"Validation failed. Details: {detail}")
+
+    def text(key: str, *, required: bool, max_len: int | None = None) -> None:
+        value = payload.get(key)
+        if value is None:
+            if required:
+                raise fail(f"'{key}' is required")
+            return
+        if not isinstance(value, str) or (required and not value):
+            raise fail(f"'{key}' must be a non-empty string")
+        if max_len is not None and len(value) > max_len:
+            raise fail(f"'{key}' must be at most {max_len} characters")
+
+    if method is SEND_TEXT_STATUS:
+        text("message", required=True, max_len=500)
+        font = payload.get("font")
+        if font is not None and font not in _FONTS:
+            raise fail(f"'font' must be one of {', '.join(_FONTS)}")
+    else:
+        text("urlFile", required=True)
+        text("fileName", required=True)
+        file_name = str(payload["fileName"])
+        if "." not in file_name.strip("."):
+            raise fail("'fileName' must have an extension")
+    if method is SEND_MEDIA_STATUS:
+        text("caption", required=False, max_len=1024)
+    color = payload.get("backgroundColor")
+    if color is not None and not (isinstance(color, str) and _COLOR.fullmatch(color)):
+        raise fail("'backgroundColor' must be a colour like #228B22")
+    participants = payload.get("participants")
+    if participants is not None and not (
+        isinstance(participants, list) and all(isinstance(p, str) for p in participants)
+    ):
+        raise fail("'participants' must be an array of strings")
+
+
+def _outgoing_item(status: FakeStatus) -> dict[str, object]:
+    item: dict[str, object] = {
+        "type": "outgoing",
+        "idMessage": status.id_message,
+        "timestamp": status.timestamp,
+        "chatId": "status@broadcast",
+        "statusMessage": "sent",
+        "sendByApi": True,
+    }
+    payload = status.payload
+    if status.kind == "text":
+        item["typeMessage"] = "extendedTextMessage"
+        item["extendedTextMessage"] = {
+            "text": payload["message"],
+            "backgroundColor": payload.get("backgroundColor", "#FFFFFF"),
+            "font": payload.get("font", "SERIF"),
+        }
+        return item
+    file_name = str(payload["fileName"])
+    extension = file_name.rpartition(".")[2].lower()
+    if status.kind == "voice":
+        item["typeMessage"] = "audioMessage"
+    else:
+        item["typeMessage"] = "videoMessage" if extension in _VIDEO else "imageMessage"
+    item.update(
+        downloadUrl=payload["urlFile"],
+        fileName=file_name,
+        caption=payload.get("caption", ""),
+        mimeType=_MIME.get(extension, "application/octet-stream"),
+    )
+    return item
+
+
+def _minutes(query: Mapping[str, str]) -> int:
+    raw = query.get("minutes")
+    if raw is None:
+        return 1440
+    if not raw.isdigit() or int(raw) < 1:
+        raise _Refused(400, "Validation failed. Details: 'minutes' must be a positive integer")
+    return int(raw)
+
+
+def _timestamp(item: Mapping[str, object]) -> float:
+    value = item.get("timestamp")
+    return float(value) if isinstance(value, (int, float)) else 0.0
+
+
+def _decode(body: bytes) -> object:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode()
+
+
+def _refusal(status_code: int, message: str) -> FakeReply:
+    return FakeReply(status_code, {"Content-Type": "application/json"}, _json({"message": message}))
+
+
+def _ok(value: object) -> FakeReply:
+    return FakeReply(200, {"Content-Type": "application/json"}, _json(value))
