@@ -220,12 +220,17 @@ class AsyncStatusClient:
         return await self._call(status.api_method, parse_sent, json_body=status.to_payload())
 
     async def send_all(
-        self, statuses: Iterable[Status], *, max_concurrency: int | None = None
+        self,
+        statuses: Iterable[Status],
+        *,
+        max_concurrency: int | None = None,
+        on_result: Callable[[int, SendResult], object] | None = None,
     ) -> list[SendResult]:
         """Send many statuses concurrently; one result per status, in input order.
 
         A failed status becomes a result with ``error`` set and never stops the
         others. Cancelling the caller cancels every send still under way.
+        ``on_result(index, result)`` is called as each send ends (for progress).
         """
         requests = list(statuses)
         for index, status in enumerate(requests):
@@ -250,9 +255,12 @@ class AsyncStatusClient:
                 try:
                     sent = await self.send(status)
                 except GreenStatusError as error:
-                    results[index] = SendResult(status, error=error)
+                    result = SendResult(status, error=error)
                 else:
-                    results[index] = SendResult(status, id_message=sent.id_message)
+                    result = SendResult(status, id_message=sent.id_message)
+                results[index] = result
+                if on_result is not None:
+                    on_result(index, result)
 
         async with anyio.create_task_group() as group:
             for _ in range(min(limit, len(requests))):

@@ -1,0 +1,438 @@
+"""The ``greenstatus`` command line: send, delete and read statuses from a shell.
+
+Exit codes: 0 success, 1 API or network failure, 2 bad usage or invalid input.
+The API token comes from ``GREEN_API_TOKEN`` or ``--token-file``, never a flag,
+and is never printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import IO, Any, TextIO
+
+import anyio
+import attrs
+
+from ._client import DEFAULT_API_URL, DEFAULT_MEDIA_URL, AsyncStatusClient
+from ._exceptions import APIStatusError, GreenStatusError, InvalidStatusError
+from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus
+from ._results import SendResult
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+_KINDS: dict[str, type[TextStatus] | type[VoiceStatus] | type[MediaStatus]] = {
+    "text": TextStatus,
+    "voice": VoiceStatus,
+    "media": MediaStatus,
+}
+
+
+class UsageError(Exception):
+    """Bad usage or configuration: exit code 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    out = _Output(as_json=args.json, stdout=sys.stdout, stderr=sys.stderr)
+    try:
+        code: int = anyio.run(args.run, args, out)
+    except (UsageError, InvalidStatusError) as error:
+        out.error(error)
+        return EXIT_USAGE
+    except GreenStatusError as error:
+        out.error(error)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+# -- arguments ---------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="greenstatus",
+        description="Send and read WhatsApp statuses through GREEN-API.",
+        epilog="Credentials: GREEN_API_ID_INSTANCE, GREEN_API_TOKEN, GREEN_API_URL and "
+        "GREEN_API_MEDIA_URL, or --id-instance, --token-file, --api-url and --media-url.",
+    )
+    _add_common(parser, argparse_default=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, run: Callable[..., Awaitable[int]], help_text: str) -> Any:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        _add_common(sub, argparse_default=False)
+        sub.set_defaults(run=run)
+        return sub
+
+    text = command("send-text", _send_text, "send a text status")
+    text.add_argument("message")
+    text.add_argument("--background-color", metavar="HEX")
+    text.add_argument("--font", choices=[font.name for font in Font])
+    text.add_argument("--participant", action="append", default=[], metavar="ID")
+
+    voice = command("send-voice", _send_voice, "send a voice status (.mp3 or .wav)")
+    voice.add_argument("url_file", metavar="URL_FILE")
+    voice.add_argument("--file-name", required=True, metavar="NAME")
+    voice.add_argument("--background-color", metavar="HEX")
+    voice.add_argument("--participant", action="append", default=[], metavar="ID")
+
+    media = command("send-media", _send_media, "send a picture or video status")
+    media.add_argument("url_file", metavar="URL_FILE")
+    media.add_argument("--file-name", required=True, metavar="NAME")
+    media.add_argument("--caption", metavar="TEXT")
+    media.add_argument("--participant", action="append", default=[], metavar="ID")
+
+    command("delete", _delete, "delete a status").add_argument("id_message", metavar="ID_MESSAGE")
+    command("stats", _stats, "who a status reached").add_argument(
+        "id_message", metavar="ID_MESSAGE"
+    )
+    for name, run, what in (
+        ("incoming", _incoming, "statuses your contacts posted"),
+        ("outgoing", _outgoing, "statuses this account posted"),
+    ):
+        command(name, run, what).add_argument("--minutes", type=int, metavar="N")
+
+    command("send-batch", _send_batch, "send statuses from a JSON Lines file").add_argument(
+        "file", metavar="FILE|-"
+    )
+    command("demo", _demo, "send to an offline fake GREEN-API on loopback and show it")
+    return parser
+
+
+def _add_common(parser: argparse.ArgumentParser, *, argparse_default: bool) -> None:
+    # On subcommands the defaults are SUPPRESS, so an option given before the
+    # subcommand is not reset by the subcommand's own default.
+    def default(value: object) -> object:
+        return value if argparse_default else argparse.SUPPRESS
+
+    group = parser.add_argument_group("common options")
+    group.add_argument(
+        "--json", action="store_true", default=default(False), help="machine-readable output"
+    )
+    group.add_argument("--id-instance", default=default(None), metavar="ID")
+    group.add_argument("--api-url", default=default(None), metavar="URL")
+    group.add_argument("--media-url", default=default(None), metavar="URL")
+    group.add_argument(
+        "--token-file", default=default(None), metavar="PATH", help="file holding the API token"
+    )
+
+
+def _client(args: argparse.Namespace) -> AsyncStatusClient:
+    env = os.environ
+    id_instance = args.id_instance or env.get("GREEN_API_ID_INSTANCE")
+    if not id_instance:
+        raise UsageError("no instance id: set GREEN_API_ID_INSTANCE or pass --id-instance")
+    if args.token_file:
+        try:
+            token = Path(args.token_file).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise UsageError(f"cannot read --token-file: {error.strerror}") from None
+    else:
+        token = env.get("GREEN_API_TOKEN", "")
+    if not token:
+        raise UsageError("no API token: set GREEN_API_TOKEN or pass --token-file")
+    try:
+        return AsyncStatusClient(
+            id_instance,
+            token,
+            api_url=args.api_url or env.get("GREEN_API_URL") or DEFAULT_API_URL,
+            media_url=args.media_url or env.get("GREEN_API_MEDIA_URL") or DEFAULT_MEDIA_URL,
+        )
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+# -- output ------------------------------------------------------------------------
+
+
+@attrs.define
+class _Output:
+    as_json: bool
+    stdout: TextIO
+    stderr: TextIO
+
+    def emit(self, data: object, text: str) -> None:
+        print(json.dumps(data, ensure_ascii=False) if self.as_json else text, file=self.stdout)
+
+    def table(self, rows: list[dict[str, object]], columns: Sequence[str]) -> None:
+        if self.as_json:
+            print(json.dumps(rows, ensure_ascii=False), file=self.stdout)
+            return
+        if not rows:
+            print("(none)", file=self.stdout)
+            return
+        cells = [[_cell(row.get(column)) for column in columns] for row in rows]
+        widths = [max(len(c), *(len(line[i]) for line in cells)) for i, c in enumerate(columns)]
+        for line in [list(columns), *cells]:
+            text = "  ".join(value.ljust(width) for value, width in zip(line, widths, strict=True))
+            print(text.rstrip(), file=self.stdout)
+
+    def error(self, error: BaseException) -> None:
+        if self.as_json:
+            print(json.dumps(_error_json(error), ensure_ascii=False), file=self.stdout)
+        print(f"greenstatus: error: {error}", file=self.stderr)
+
+
+def _cell(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+def _error_json(error: BaseException) -> dict[str, object]:
+    data: dict[str, object] = {"ok": False, "error": type(error).__name__, "message": str(error)}
+    if isinstance(error, APIStatusError):
+        data["status_code"] = error.status_code
+    if isinstance(error, InvalidStatusError):
+        data["field"] = error.field
+    return data
+
+
+def _as_json(result: object) -> dict[str, object]:
+    data = attrs.asdict(result, filter=lambda attribute, _: attribute.name != "raw")  # type: ignore[arg-type]
+    raw = getattr(result, "raw", None)
+    if raw is not None:
+        data["raw"] = dict(raw)
+    return data
+
+
+# -- commands ----------------------------------------------------------------------
+
+
+async def _send_one(args: argparse.Namespace, out: _Output, status: Status) -> int:
+    async with _client(args) as client:
+        sent = await client.send(status)
+    out.emit({"ok": True, "id_message": sent.id_message}, f"sent {sent.id_message}")
+    return EXIT_OK
+
+
+async def _send_text(args: argparse.Namespace, out: _Output) -> int:
+    status = TextStatus(
+        message=args.message,
+        background_color=args.background_color,
+        font=args.font,
+        participants=args.participant,
+    )
+    return await _send_one(args, out, status)
+
+
+async def _send_voice(args: argparse.Namespace, out: _Output) -> int:
+    status = VoiceStatus(
+        url_file=args.url_file,
+        file_name=args.file_name,
+        background_color=args.background_color,
+        participants=args.participant,
+    )
+    return await _send_one(args, out, status)
+
+
+async def _send_media(args: argparse.Namespace, out: _Output) -> int:
+    status = MediaStatus(
+        url_file=args.url_file,
+        file_name=args.file_name,
+        caption=args.caption,
+        participants=args.participant,
+    )
+    return await _send_one(args, out, status)
+
+
+async def _delete(args: argparse.Namespace, out: _Output) -> int:
+    async with _client(args) as client:
+        await _checked(client.delete_status(args.id_message))
+    out.emit({"ok": True, "deleted": args.id_message}, f"deleted {args.id_message}")
+    return EXIT_OK
+
+
+async def _stats(args: argparse.Namespace, out: _Output) -> int:
+    async with _client(args) as client:
+        recipients = await _checked(client.get_status_statistic(args.id_message))
+    out.table([_as_json(r) for r in recipients], ("participant", "status", "timestamp"))
+    return EXIT_OK
+
+
+async def _incoming(args: argparse.Namespace, out: _Output) -> int:
+    async with _client(args) as client:
+        statuses = await _checked(client.get_incoming_statuses(args.minutes))
+    columns = ("timestamp", "id_message", "type_message", "sender_id", "sender_name")
+    out.table([_as_json(s) for s in statuses], columns)
+    return EXIT_OK
+
+
+async def _outgoing(args: argparse.Namespace, out: _Output) -> int:
+    async with _client(args) as client:
+        statuses = await _checked(client.get_outgoing_statuses(args.minutes))
+    columns = ("timestamp", "id_message", "type_message", "status_message", "file_name")
+    out.table([_as_json(s) for s in statuses], columns)
+    return EXIT_OK
+
+
+async def _checked(call: Awaitable[Any]) -> Any:
+    # Argument errors of the client's methods (ValueError) are usage errors.
+    try:
+        return await call
+    except GreenStatusError:
+        raise
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+# -- send-batch ----------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Line:
+    number: int
+    status: Status | None = None
+    problem: str | None = None
+
+
+def _parse_line(number: int, text: str) -> _Line:
+    try:
+        item = json.loads(text)
+    except ValueError as error:
+        return _Line(number, problem=f"not JSON: {error}")
+    if not isinstance(item, dict):
+        return _Line(number, problem="not a JSON object")
+    kind = _KINDS.get(item.pop("type", None))
+    if kind is None:
+        return _Line(number, problem="type: must be one of text, voice, media")
+    known = {field.name for field in attrs.fields(kind)}
+    unknown = sorted(set(item) - known)
+    if unknown:
+        return _Line(number, problem=f"{unknown[0]}: not a field of a {kind.__name__}")
+    try:
+        return _Line(number, status=kind(**item))
+    except TypeError as error:  # a required field is missing
+        return _Line(number, problem=str(error).replace("__init__()", kind.__name__))
+    except InvalidStatusError as error:
+        return _Line(number, problem=str(error))
+
+
+def _read_lines(source: str) -> list[str]:
+    if source == "-":
+        return sys.stdin.read().splitlines()
+    try:
+        return Path(source).read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise UsageError(f"cannot read {source}: {error.strerror}") from None
+
+
+async def _send_batch(args: argparse.Namespace, out: _Output) -> int:
+    lines = [
+        _parse_line(number, text)
+        for number, text in enumerate(_read_lines(args.file), start=1)
+        if text.strip()  # blank lines separate, they are not statuses
+    ]
+    valid = [line for line in lines if line.status is not None]
+    progress = _Progress(len(valid), out.stderr)
+    results: dict[int, SendResult] = {}
+    if valid:
+        async with _client(args) as client:
+            sent = await client.send_all(
+                [line.status for line in valid if line.status is not None],
+                on_result=lambda index, result: progress.advance(),
+            )
+        progress.finish()
+        results = {line.number: result for line, result in zip(valid, sent, strict=True)}
+    api_failed = invalid = False
+    for line in lines:
+        result = results.get(line.number)
+        if result is not None and result.ok:
+            out.emit(
+                {"line": line.number, "ok": True, "id_message": result.id_message},
+                f"line {line.number}: sent {result.id_message}",
+            )
+            continue
+        error = result.error if result is not None else None
+        kind = type(error).__name__ if error is not None else "InvalidStatusError"
+        message = str(error) if error is not None else str(line.problem)
+        api_failed = api_failed or error is not None
+        invalid = invalid or error is None
+        out.emit(
+            {"line": line.number, "ok": False, "error": kind, "message": message},
+            f"line {line.number}: error: {message}",
+        )
+    return EXIT_FAILED if api_failed else EXIT_USAGE if invalid else EXIT_OK
+
+
+class _Progress:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int, stream: IO[str]) -> None:
+        self.total = total
+        self.done = 0
+        self.stream = stream
+        self.enabled = total > 0 and stream.isatty()
+
+    def advance(self) -> None:
+        self.done += 1
+        if self.enabled:
+            filled = self.WIDTH * self.done // self.total
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            self.stream.write(f"\r[{bar}] {self.done}/{self.total}")
+            self.stream.flush()
+
+    def finish(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+# -- demo ------------------------------------------------------------------------------
+
+
+async def _demo(args: argparse.Namespace, out: _Output) -> int:
+    from .testing import FakeGreenAPI
+
+    fake = FakeGreenAPI(contacts=("79001234567@c.us", "447700900123@c.us", "15550109999@c.us"))
+    statuses: list[Status] = [
+        TextStatus(message="Hello from greenstatus", background_color="#228B22", font="SERIF"),
+        VoiceStatus(url_file="https://example.com/horse.mp3", file_name="horse.mp3"),
+        MediaStatus(
+            url_file="https://example.com/horse.png",
+            file_name="horse.png",
+            caption="Little horse",
+            participants=["+7 900 123-45-67"],
+        ),
+    ]
+    async with (
+        fake.serve() as url,
+        AsyncStatusClient(fake.id_instance, fake.token, api_url=url, media_url=url) as client,
+    ):
+        results = await client.send_all(statuses)
+        outgoing = {status.id_message: status for status in await client.get_outgoing_statuses()}
+        rows: list[dict[str, object]] = []
+        for result in results:
+            if result.error is not None:
+                raise result.error
+            assert result.id_message is not None
+            recipients = await client.get_status_statistic(result.id_message)
+            listed = outgoing.get(result.id_message)
+            rows.append(
+                {
+                    "kind": type(result.request).__name__,
+                    "id_message": result.id_message,
+                    "type_message": listed.type_message if listed else None,
+                    "state": listed.status_message if listed else None,
+                    "recipients": len(recipients),
+                }
+            )
+    if not out.as_json:
+        print(
+            f"greenstatus demo: a fake GREEN-API served on {url} (loopback only)", file=out.stdout
+        )
+        print(f"sent {len(results)} statuses concurrently, then read them back:\n", file=out.stdout)
+    out.table(rows, ("kind", "id_message", "type_message", "state", "recipients"))
+    return EXIT_OK

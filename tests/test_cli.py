@@ -1,0 +1,310 @@
+"""The greenstatus command line, end to end in a subprocess against a served fake."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import sys
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+
+import anyio
+import pytest
+
+from greenstatus._cli import _Progress
+from greenstatus.testing import FakeGreenAPI
+
+pytestmark = pytest.mark.anyio
+
+TOKEN = "cli-secret-token-5f2b9c0d41e7"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    # The CLI runs in its own process; the test only needs to serve the fake.
+    return "asyncio"
+
+
+@pytest.fixture
+def fake() -> FakeGreenAPI:
+    return FakeGreenAPI("1101000001", TOKEN, contacts=("79001234567@c.us",))
+
+
+@pytest.fixture
+async def api_url(fake: FakeGreenAPI) -> AsyncIterator[str]:
+    async with fake.serve() as url:
+        yield url
+
+
+class Run:
+    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def json_lines(self) -> list[dict[str, object]]:
+        return [json.loads(line) for line in self.stdout.splitlines()]
+
+
+async def cli(*args: str, env: Mapping[str, str] | None = None, stdin: str | None = None) -> Run:
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("GREEN_API_")
+    }
+    environment.update(env or {})
+    with anyio.fail_after(60):
+        done = await anyio.run_process(
+            [sys.executable, "-m", "greenstatus", *args],
+            input=stdin.encode() if stdin is not None else None,
+            env=environment,
+            check=False,
+        )
+    run = Run(done.returncode, done.stdout.decode(), done.stderr.decode())
+    assert TOKEN not in run.stdout
+    assert TOKEN not in run.stderr
+    return run
+
+
+def credentials(api_url: str) -> dict[str, str]:
+    return {
+        "GREEN_API_ID_INSTANCE": "1101000001",
+        "GREEN_API_TOKEN": TOKEN,
+        "GREEN_API_URL": api_url,
+    }
+
+
+async def test_send_text_prints_the_id(api_url: str, fake: FakeGreenAPI) -> None:
+    run = await cli("send-text", "hello", "--background-color", "#228B22", env=credentials(api_url))
+    assert run.returncode == 0, run.stderr
+    [status] = fake.statuses
+    assert run.stdout == f"sent {status.id_message}\n"
+    assert status.payload == {"message": "hello", "backgroundColor": "#228B22"}
+
+
+async def test_options_may_stand_before_or_after_the_subcommand(
+    api_url: str, fake: FakeGreenAPI
+) -> None:
+    after = await cli(
+        "send-voice",
+        "https://h/a.mp3",
+        "--file-name",
+        "a.mp3",
+        "--json",
+        "--participant",
+        "+7 900 123-45-67",
+        env=credentials(api_url),
+    )
+    before = await cli(
+        "--json",
+        "send-media",
+        "https://h/b.png",
+        "--file-name",
+        "b.png",
+        "--caption",
+        "c",
+        env=credentials(api_url),
+    )
+    assert [after.returncode, before.returncode] == [0, 0]
+    ids = [s.id_message for s in fake.statuses]
+    assert json.loads(after.stdout) == {"ok": True, "id_message": ids[0]}
+    assert json.loads(before.stdout) == {"ok": True, "id_message": ids[1]}
+    assert fake.statuses[0].payload["participants"] == ["79001234567@c.us"]
+
+
+async def test_credentials_from_flags_and_a_token_file(
+    api_url: str, fake: FakeGreenAPI, tmp_path: Path
+) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n")
+    run = await cli(
+        "send-text",
+        "hi",
+        "--id-instance",
+        "1101000001",
+        "--api-url",
+        api_url,
+        "--token-file",
+        str(token_file),
+    )
+    assert run.returncode == 0, run.stderr
+    assert len(fake.statuses) == 1
+
+
+async def test_missing_credentials_are_a_usage_error(api_url: str) -> None:
+    run = await cli("send-text", "hi", env={"GREEN_API_URL": api_url})
+    assert run.returncode == 2
+    assert "GREEN_API_ID_INSTANCE" in run.stderr
+    no_token = await cli("send-text", "hi", env={"GREEN_API_ID_INSTANCE": "1101000001"})
+    assert no_token.returncode == 2
+    assert "GREEN_API_TOKEN" in no_token.stderr
+
+
+async def test_invalid_input_exits_2_naming_the_field(api_url: str, fake: FakeGreenAPI) -> None:
+    run = await cli("send-text", "hi", "--background-color", "green", env=credentials(api_url))
+    assert run.returncode == 2
+    assert "background_color" in run.stderr
+    as_json = await cli(
+        "send-voice",
+        "https://h/a.ogg",
+        "--file-name",
+        "a.ogg",
+        "--json",
+        env=credentials(api_url),
+    )
+    assert as_json.returncode == 2
+    assert json.loads(as_json.stdout)["field"] == "file_name"
+    assert fake.requests == []
+
+
+async def test_a_usage_error_of_argparse_exits_2() -> None:
+    run = await cli("send-voice", "https://h/a.mp3")  # --file-name missing
+    assert run.returncode == 2
+    assert "--file-name" in run.stderr
+
+
+async def test_an_api_failure_exits_1_without_the_token(api_url: str, fake: FakeGreenAPI) -> None:
+    fake.fail_next(500, body={"message": f"boom at /waInstance1101000001/x/{TOKEN}"})
+    run = await cli("send-text", "hi", "--json", env=credentials(api_url))
+    assert run.returncode == 1
+    assert json.loads(run.stdout)["error"] == "ServerError"
+    wrong = await cli("send-text", "hi", env={**credentials(api_url), "GREEN_API_TOKEN": "bad"})
+    assert wrong.returncode == 1
+    assert "401" in wrong.stderr
+
+
+async def test_a_network_failure_exits_1() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    run = await cli("send-text", "hi", env=credentials(f"http://127.0.0.1:{port}"))
+    assert run.returncode == 1
+    assert "not sent" in run.stderr
+
+
+async def test_delete_stats_and_outgoing(api_url: str, fake: FakeGreenAPI) -> None:
+    env = credentials(api_url)
+    sent = await cli("send-text", "hi", "--json", env=env)
+    id_message = str(json.loads(sent.stdout)["id_message"])
+    stats = await cli("stats", id_message, "--json", env=env)
+    assert [row["participant"] for row in json.loads(stats.stdout)] == ["79001234567@c.us"]
+    outgoing = await cli("outgoing", "--minutes", "60", env=env)
+    assert outgoing.returncode == 0
+    assert id_message in outgoing.stdout
+    assert outgoing.stdout.splitlines()[0].split() == [
+        "timestamp",
+        "id_message",
+        "type_message",
+        "status_message",
+        "file_name",
+    ]
+    incoming = await cli("incoming", env=env)
+    assert incoming.stdout == "(none)\n"
+    deleted = await cli("delete", id_message, env=env)
+    assert (deleted.returncode, deleted.stdout) == (0, f"deleted {id_message}\n")
+    assert fake.statuses == []
+    bad_minutes = await cli("outgoing", "--minutes", "0", env=env)
+    assert bad_minutes.returncode == 2
+
+
+BATCH = "\n".join(
+    [
+        json.dumps({"type": "voice", "url_file": "https://h/a.mp3", "file_name": "a.mp3"}),
+        json.dumps({"type": "text", "message": "hi", "background_color": "green"}),
+        "{not json",
+        "",
+        json.dumps(
+            {"type": "media", "url_file": "https://h/b.png", "file_name": "b.png", "caption": "c"}
+        ),
+        json.dumps({"type": "story", "message": "x"}),
+        json.dumps({"type": "text", "message": "x", "colour": "#FFFFFF"}),
+        json.dumps({"type": "voice", "url_file": "https://h/a.mp3"}),
+    ]
+)
+
+
+async def test_send_batch_answers_every_line_in_order(
+    api_url: str, fake: FakeGreenAPI, tmp_path: Path
+) -> None:
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(BATCH)
+    run = await cli("send-batch", str(batch), "--json", env=credentials(api_url))
+    assert run.returncode == 2  # invalid lines, and no API failure
+    lines = run.json_lines()
+    assert [line["line"] for line in lines] == [1, 2, 3, 5, 6, 7, 8]
+    assert [line["ok"] for line in lines] == [True, False, False, True, False, False, False]
+    assert "background_color" in str(lines[1]["message"])
+    assert "not JSON" in str(lines[2]["message"])
+    assert "type" in str(lines[4]["message"])
+    assert "colour" in str(lines[5]["message"])
+    assert "file_name" in str(lines[6]["message"])
+    assert [s.kind for s in fake.statuses] == ["voice", "media"]
+    assert {line["id_message"] for line in lines if line["ok"]} == {
+        s.id_message for s in fake.statuses
+    }
+    assert run.stderr == ""  # no progress bar: stderr is not a terminal
+
+
+async def test_send_batch_reads_stdin_and_exits_1_on_an_api_failure(
+    api_url: str, fake: FakeGreenAPI
+) -> None:
+    fake.fail_next(403)
+    lines = "\n".join(json.dumps({"type": "text", "message": f"m{i}"}) for i in range(3))
+    run = await cli("send-batch", "-", env=credentials(api_url), stdin=lines)
+    assert run.returncode == 1
+    output = run.stdout.splitlines()
+    assert len(output) == 3
+    assert sum("error" in line for line in output) == 1
+    assert len(fake.statuses) == 2
+
+
+async def test_the_demo_runs_offline_and_shows_all_three_kinds() -> None:
+    run = await cli("demo")
+    assert run.returncode == 0, run.stderr
+    assert "fake GREEN-API served on http://127.0.0.1:" in run.stdout
+    table = run.stdout.splitlines()[-4:]
+    assert table[0].split() == ["kind", "id_message", "type_message", "state", "recipients"]
+    assert [row.split()[0] for row in table[1:]] == ["TextStatus", "VoiceStatus", "MediaStatus"]
+    assert [row.split()[2] for row in table[1:]] == [
+        "extendedTextMessage",
+        "audioMessage",
+        "imageMessage",
+    ]
+    as_json = await cli("demo", "--json")
+    rows = json.loads(as_json.stdout)
+    assert [row["state"] for row in rows] == ["sent", "sent", "sent"]
+    assert [row["recipients"] for row in rows] == [3, 3, 1]
+
+
+def test_the_progress_bar_is_drawn_only_on_a_terminal() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal, pipe = Terminal(), io.StringIO()
+    for stream in (terminal, pipe):
+        progress = _Progress(2, stream)
+        progress.advance()
+        progress.advance()
+        progress.finish()
+    assert terminal.getvalue().endswith("[" + "#" * 30 + "] 2/2\n")
+    assert "1/2" in terminal.getvalue()
+    assert pipe.getvalue() == ""
+
+
+async def test_the_console_script_is_installed() -> None:
+    script = Path(sys.executable).parent / "greenstatus"
+    done = await anyio.run_process([str(script), "--help"], check=False)
+    assert done.returncode == 0
+    for command in (
+        "send-text",
+        "send-voice",
+        "send-media",
+        "delete",
+        "stats",
+        "incoming",
+        "outgoing",
+        "send-batch",
+        "demo",
+    ):
+        assert command in done.stdout.decode()
