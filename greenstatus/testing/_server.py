@@ -23,9 +23,12 @@ __all__ = ["serve"]
 _START_TIMEOUT = 30.0
 
 
-class _ServerThread(threading.Thread):
+class _ServerThread:
+    """Owns the server's thread and event loop (composition: Thread's own
+    attribute names differ between Python versions)."""
+
     def __init__(self, fake: FakeGreenAPI, host: str, port: int) -> None:
-        super().__init__(name="FakeGreenAPI server", daemon=True)
+        self.thread = threading.Thread(target=self.run, name="FakeGreenAPI server", daemon=True)
         self.fake = fake
         self.host = host
         self.port = port
@@ -84,7 +87,7 @@ class _ServerThread(threading.Thread):
 @asynccontextmanager
 async def serve(fake: FakeGreenAPI, host: str, port: int) -> AsyncIterator[str]:
     thread = _ServerThread(fake, host, port)
-    thread.start()
+    thread.thread.start()
     try:
         await anyio.to_thread.run_sync(thread.started.wait, _START_TIMEOUT)
         if thread.failure is not None:
@@ -94,4 +97,4 @@ async def serve(fake: FakeGreenAPI, host: str, port: int) -> AsyncIterator[str]:
         yield f"http://{host}:{thread.port}"
     finally:
         thread.stop()
-        await anyio.to_thread.run_sync(thread.join, _START_TIMEOUT)
+        await anyio.to_thread.run_sync(thread.thread.join, _START_TIMEOUT)
