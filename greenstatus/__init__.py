@@ -5,7 +5,10 @@ Everything public is importable from here; the underscore modules are private.
 
 from __future__ import annotations
 
-from ._client import AsyncStatusClient
+import inspect
+
+from ._client import AsyncStatusClient, OnRetry
+from ._clock import Clock, SystemClock
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -22,43 +25,54 @@ from ._exceptions import (
     ResponseValidationError,
     ServerError,
 )
+from ._methods import DOCUMENTED_RATE_LIMITS
 from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus, normalize_chat_id
 from ._results import IncomingStatus, OutgoingStatus, SendResult, SentStatus, StatusRecipient
+from ._retry import ExponentialBackoff, NoRetry, RetryPolicy, RetrySafety, retry_safety
 from ._version import __version__
 
 __all__ = [
+    "DOCUMENTED_RATE_LIMITS",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
     "AsyncStatusClient",
     "AuthenticationError",
     "BadRequestError",
+    "Clock",
+    "ExponentialBackoff",
     "Font",
     "GreenStatusError",
     "IncomingStatus",
     "InvalidStatusError",
     "MediaStatus",
+    "NoRetry",
     "NotFoundError",
+    "OnRetry",
     "OutgoingStatus",
     "PermissionDeniedError",
     "QuotaExceededError",
     "QuotaStatus",
     "RateLimitError",
     "ResponseValidationError",
+    "RetryPolicy",
+    "RetrySafety",
     "SendResult",
     "SentStatus",
     "ServerError",
     "Status",
     "StatusRecipient",
+    "SystemClock",
     "TextStatus",
     "VoiceStatus",
     "__version__",
     "normalize_chat_id",
+    "retry_safety",
 ]
 
 # Tracebacks and reprs read ``greenstatus.RateLimitError``, not the private module.
 for _name in __all__:
     _obj = globals()[_name]
-    if isinstance(_obj, type) or callable(_obj):
+    if isinstance(_obj, type) or inspect.isfunction(_obj):
         _obj.__module__ = __name__
 del _name, _obj

@@ -15,9 +15,16 @@ from urllib.parse import urlsplit
 import anyio
 import httpx
 
-from ._exceptions import GreenStatusError, ResponseValidationError
+from ._clock import Clock, SystemClock
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    GreenStatusError,
+    ResponseValidationError,
+)
 from ._methods import (
     DELETE_STATUS,
+    DOCUMENTED_RATE_LIMITS,
     GET_INCOMING_STATUSES,
     GET_OUTGOING_STATUSES,
     GET_STATUS_STATISTIC,
@@ -26,6 +33,7 @@ from ._methods import (
     Host,
 )
 from ._outcome import connection_error, status_error
+from ._ratelimit import RateLimiter
 from ._redaction import install_log_filter, mask_urls, scrub
 from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus
 from ._results import (
@@ -39,9 +47,10 @@ from ._results import (
     parse_sent,
     parse_statistic,
 )
+from ._retry import ExponentialBackoff, RetryPolicy
 from ._version import __version__
 
-__all__ = ["DEFAULT_TIMEOUT", "AsyncStatusClient"]
+__all__ = ["DEFAULT_TIMEOUT", "AsyncStatusClient", "OnRetry"]
 
 logger = logging.getLogger("greenstatus")
 
@@ -57,6 +66,10 @@ _STATUS_TYPES = (TextStatus, VoiceStatus, MediaStatus)
 _ID_INSTANCE = re.compile(r"\d{1,20}")
 # The token is one URL path segment: anything that would end or escape it is refused.
 _TOKEN_FORBIDDEN = re.compile(r"[\s/?#%]")
+
+
+OnRetry = Callable[[int, GreenStatusError, float], object]
+"""``on_retry(attempt, error, delay)``: called before each wait to retry."""
 
 
 class _State(enum.Enum):
@@ -88,6 +101,10 @@ class AsyncStatusClient:
         http_client: httpx.AsyncClient | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        retry: RetryPolicy | None = None,
+        on_retry: OnRetry | None = None,
+        rate_limits: Mapping[str, int | None] | None = DOCUMENTED_RATE_LIMITS,
+        clock: Clock | None = None,
     ) -> None:
         self._id_instance = _check_id_instance(id_instance)
         self._token = _check_token(api_token_instance)
@@ -106,6 +123,12 @@ class AsyncStatusClient:
         )
         self._http: httpx.AsyncClient | None = http_client
         self._state = _State.UNOPENED
+        self._retry = _check_retry(retry) if retry is not None else ExponentialBackoff()
+        if on_retry is not None and not callable(on_retry):
+            raise TypeError("on_retry must be callable as on_retry(attempt, error, delay)")
+        self._on_retry = on_retry
+        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._limiter = RateLimiter(_check_rate_limits(rate_limits), self._clock)
         hosts = {Host.API: self._api_url, Host.MEDIA: self._media_url}
         self._urls = {
             method.name: f"{hosts[method.host]}/waInstance{self._id_instance}/"
@@ -122,6 +145,10 @@ class AsyncStatusClient:
         http_client: httpx.AsyncClient | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        retry: RetryPolicy | None = None,
+        on_retry: OnRetry | None = None,
+        rate_limits: Mapping[str, int | None] | None = DOCUMENTED_RATE_LIMITS,
+        clock: Clock | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> AsyncStatusClient:
         """A client from ``GREEN_API_ID_INSTANCE``, ``GREEN_API_TOKEN`` and, when set,
@@ -140,6 +167,10 @@ class AsyncStatusClient:
             http_client=http_client,
             timeout=timeout,
             max_concurrency=max_concurrency,
+            retry=retry,
+            on_retry=on_retry,
+            rate_limits=rate_limits,
+            clock=clock,
         )
 
     @property
@@ -210,14 +241,14 @@ class AsyncStatusClient:
 
     # -- sending -----------------------------------------------------------------
 
-    async def send(self, status: Status) -> SentStatus:
+    async def send(self, status: Status, *, retry: RetryPolicy | None = None) -> SentStatus:
         """Send one status; returns its id once GREEN-API has queued it."""
         if not isinstance(status, _STATUS_TYPES):
             raise TypeError(
                 "status must be a TextStatus, VoiceStatus or MediaStatus, "
                 f"got {type(status).__name__}"
             )
-        return await self._call(status.api_method, parse_sent, json_body=status.to_payload())
+        return await self._call(status.api_method, parse_sent, retry, json_body=status.to_payload())
 
     async def send_all(
         self,
@@ -225,6 +256,7 @@ class AsyncStatusClient:
         *,
         max_concurrency: int | None = None,
         on_result: Callable[[int, SendResult], object] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> list[SendResult]:
         """Send many statuses concurrently; one result per status, in input order.
 
@@ -253,7 +285,7 @@ class AsyncStatusClient:
             # most ``limit`` are in flight, without a task per status.
             for index, status in queue:
                 try:
-                    sent = await self.send(status)
+                    sent = await self.send(status, retry=retry)
                 except GreenStatusError as error:
                     result = SendResult(status, error=error)
                 else:
@@ -275,6 +307,7 @@ class AsyncStatusClient:
         background_color: str | None = None,
         font: Font | str | None = None,
         participants: Iterable[str] = (),
+        retry: RetryPolicy | None = None,
     ) -> SentStatus:
         """Send a text status (see :class:`TextStatus`)."""
         return await self.send(
@@ -283,7 +316,8 @@ class AsyncStatusClient:
                 background_color=background_color,
                 font=font,
                 participants=participants,
-            )
+            ),
+            retry=retry,
         )
 
     async def send_voice_status(
@@ -293,6 +327,7 @@ class AsyncStatusClient:
         *,
         background_color: str | None = None,
         participants: Iterable[str] = (),
+        retry: RetryPolicy | None = None,
     ) -> SentStatus:
         """Send a voice status (see :class:`VoiceStatus`)."""
         return await self.send(
@@ -301,7 +336,8 @@ class AsyncStatusClient:
                 file_name=file_name,
                 background_color=background_color,
                 participants=participants,
-            )
+            ),
+            retry=retry,
         )
 
     async def send_media_status(
@@ -311,37 +347,53 @@ class AsyncStatusClient:
         *,
         caption: str | None = None,
         participants: Iterable[str] = (),
+        retry: RetryPolicy | None = None,
     ) -> SentStatus:
         """Send a picture or video status (see :class:`MediaStatus`)."""
         return await self.send(
             MediaStatus(
                 url_file=url_file, file_name=file_name, caption=caption, participants=participants
-            )
+            ),
+            retry=retry,
         )
 
-    async def delete_status(self, id_message: str) -> None:
+    async def delete_status(self, id_message: str, *, retry: RetryPolicy | None = None) -> None:
         """Delete one of the account's statuses."""
         await self._call(
-            DELETE_STATUS, _ignore_body, json_body={"idMessage": _check_id_message(id_message)}
+            DELETE_STATUS,
+            _ignore_body,
+            retry,
+            json_body={"idMessage": _check_id_message(id_message)},
         )
 
     # -- reading -----------------------------------------------------------------
 
-    async def get_status_statistic(self, id_message: str) -> list[StatusRecipient]:
+    async def get_status_statistic(
+        self, id_message: str, *, retry: RetryPolicy | None = None
+    ) -> list[StatusRecipient]:
         """Who a status was sent to, and whether it was delivered or read."""
         return await self._call(
             GET_STATUS_STATISTIC,
             parse_statistic,
+            retry,
             params={"idMessage": _check_id_message(id_message)},
         )
 
-    async def get_incoming_statuses(self, minutes: int | None = None) -> list[IncomingStatus]:
+    async def get_incoming_statuses(
+        self, minutes: int | None = None, *, retry: RetryPolicy | None = None
+    ) -> list[IncomingStatus]:
         """Statuses contacts posted in the last ``minutes`` (GREEN-API's default: 1440)."""
-        return await self._call(GET_INCOMING_STATUSES, parse_incoming, params=_minutes(minutes))
+        return await self._call(
+            GET_INCOMING_STATUSES, parse_incoming, retry, params=_minutes(minutes)
+        )
 
-    async def get_outgoing_statuses(self, minutes: int | None = None) -> list[OutgoingStatus]:
+    async def get_outgoing_statuses(
+        self, minutes: int | None = None, *, retry: RetryPolicy | None = None
+    ) -> list[OutgoingStatus]:
         """The account's own statuses of the last ``minutes`` (GREEN-API's default: 1440)."""
-        return await self._call(GET_OUTGOING_STATUSES, parse_outgoing, params=_minutes(minutes))
+        return await self._call(
+            GET_OUTGOING_STATUSES, parse_outgoing, retry, params=_minutes(minutes)
+        )
 
     # -- the one place a request is sent -------------------------------------------
 
@@ -349,10 +401,42 @@ class AsyncStatusClient:
         self,
         method: ApiMethod,
         parse: Callable[[object], T],
+        retry: RetryPolicy | None,
         *,
         json_body: object = None,
         params: Mapping[str, str] | None = None,
     ) -> T:
+        policy = self._retry if retry is None else _check_retry(retry)
+        attempt = 0
+        while True:
+            attempt += 1
+            await self._limiter.acquire(method.name)
+            try:
+                return await self._attempt(method, parse, json_body, params)
+            except GreenStatusError as error:
+                delay = policy.next_delay(attempt, error)
+                if delay is None:
+                    raise
+                delay = max(0.0, float(delay))
+                logger.warning(
+                    "%s attempt %d failed (%s); retrying in %.2f s",
+                    method.name,
+                    attempt,
+                    _reason(error),
+                    delay,
+                )
+                if self._on_retry is not None:
+                    self._on_retry(attempt, error, delay)
+            await self._clock.sleep(delay)
+
+    async def _attempt(
+        self,
+        method: ApiMethod,
+        parse: Callable[[object], T],
+        json_body: object,
+        params: Mapping[str, str] | None,
+    ) -> T:
+        """Send one request and classify its outcome: the one place a request is sent."""
         http = self._http_client()
         url = self._masked_urls[method.name]
         error: GreenStatusError
@@ -397,6 +481,42 @@ class AsyncStatusClient:
             status_code=response.status_code,
             body=body,
         )
+
+
+def _reason(error: GreenStatusError) -> str:
+    """Why an attempt failed, for the log: never the URL or the message."""
+    if isinstance(error, APIStatusError):
+        return f"{type(error).__name__} {error.status_code}"
+    if isinstance(error, APIConnectionError):
+        return f"{type(error).__name__}, request_sent={error.request_sent}"
+    return type(error).__name__
+
+
+def _check_retry(retry: RetryPolicy) -> RetryPolicy:
+    if not callable(getattr(retry, "next_delay", None)):
+        raise TypeError(f"retry must have next_delay(attempt, error), got {type(retry).__name__}")
+    return retry
+
+
+def _check_rate_limits(rate_limits: Mapping[str, int | None] | None) -> dict[str, int]:
+    """GREEN-API's documented limits, with the given ones over them (None: no limit)."""
+    if rate_limits is None:
+        return {}
+    merged = dict(DOCUMENTED_RATE_LIMITS)
+    for name, limit in rate_limits.items():
+        if name not in DOCUMENTED_RATE_LIMITS:
+            known = ", ".join(DOCUMENTED_RATE_LIMITS)
+            raise ValueError(f"rate_limits: {name!r} is not one of {known}")
+        if limit is None:
+            merged.pop(name)
+        elif isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError(
+                f"rate_limits[{name!r}] must be a whole number of requests per second >= 1, "
+                f"got {limit!r}"
+            )
+        else:
+            merged[name] = limit
+    return merged
 
 
 def _ignore_body(body: object) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from types import MappingProxyType
 
 import attrs
 
@@ -65,9 +67,11 @@ STATUS_METHODS = (
     GET_OUTGOING_STATUSES,
 )
 
-DOCUMENTED_RATE_LIMITS: dict[str, int] = {
-    method.name: method.rate_per_second
-    for method in STATUS_METHODS
-    if method.rate_per_second is not None
-}
+DOCUMENTED_RATE_LIMITS: Mapping[str, int] = MappingProxyType(
+    {
+        method.name: method.rate_per_second
+        for method in STATUS_METHODS
+        if method.rate_per_second is not None
+    }
+)
 """Requests per second GREEN-API allows each status method, per instance."""

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 
-from greenstatus import AsyncStatusClient
+from greenstatus import AsyncStatusClient, NoRetry
 
 ID_INSTANCE = "1101000001"
 # A token shaped like a real one; tests search every log and message for it.
@@ -54,8 +54,15 @@ async def http_client(recorder: Recorder) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def client(http_client: httpx.AsyncClient) -> AsyncIterator[AsyncStatusClient]:
+    # One attempt and no rate limit: these tests look at single exchanges;
+    # test_retry.py and test_ratelimit.py test the retries and the limiter.
     async with AsyncStatusClient(
-        ID_INSTANCE, TOKEN, api_url=API_URL, http_client=http_client
+        ID_INSTANCE,
+        TOKEN,
+        api_url=API_URL,
+        http_client=http_client,
+        retry=NoRetry(),
+        rate_limits=None,
     ) as status_client:
         yield status_client
 

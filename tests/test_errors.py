@@ -18,6 +18,7 @@ from greenstatus import (
     AuthenticationError,
     BadRequestError,
     GreenStatusError,
+    NoRetry,
     NotFoundError,
     PermissionDeniedError,
     QuotaExceededError,
@@ -255,7 +256,9 @@ async def test_connection_refused_on_loopback_is_not_sent() -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    async with AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=f"http://127.0.0.1:{port}") as client:
+    async with AsyncStatusClient(
+        ID_INSTANCE, TOKEN, api_url=f"http://127.0.0.1:{port}", retry=NoRetry()
+    ) as client:
         with pytest.raises(APIConnectionError) as excinfo:
             await client.send_text_status("hi")
     assert type(excinfo.value) is APIConnectionError

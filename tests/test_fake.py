@@ -15,6 +15,7 @@ from greenstatus import (
     AuthenticationError,
     BadRequestError,
     MediaStatus,
+    NoRetry,
     PermissionDeniedError,
     RateLimitError,
     ServerError,
@@ -66,7 +67,13 @@ async def http(fake: FakeGreenAPI, base_url: str) -> AsyncIterator[httpx.AsyncCl
 @pytest.fixture
 def client(fake: FakeGreenAPI, http: httpx.AsyncClient, base_url: str) -> AsyncStatusClient:
     return AsyncStatusClient(
-        fake.id_instance, fake.token, api_url=base_url, media_url=base_url, http_client=http
+        fake.id_instance,
+        fake.token,
+        api_url=base_url,
+        media_url=base_url,
+        http_client=http,
+        retry=NoRetry(),
+        rate_limits=None,
     )
 
 

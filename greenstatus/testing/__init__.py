@@ -6,9 +6,17 @@ httpx transport (``fake.transport()``) or serve it on loopback (``fake.serve()``
 
 from __future__ import annotations
 
+from ._clock import FakeClock
 from ._fake import DOCUMENTED_RATE_LIMITS, FakeGreenAPI, FakeReply, FakeStatus, RecordedRequest
 
-__all__ = ["DOCUMENTED_RATE_LIMITS", "FakeGreenAPI", "FakeReply", "FakeStatus", "RecordedRequest"]
+__all__ = [
+    "DOCUMENTED_RATE_LIMITS",
+    "FakeClock",
+    "FakeGreenAPI",
+    "FakeReply",
+    "FakeStatus",
+    "RecordedRequest",
+]
 
 for _name in __all__:
     _obj = globals()[_name]

@@ -95,6 +95,8 @@ class RecordedRequest:
     query: Mapping[str, str]
     headers: Mapping[str, str]
     body: bytes
+    received_at: float
+    """When it arrived, by the fake's ``clock``."""
     json: object = None
     """The decoded JSON body, or ``None`` when it was empty or not JSON."""
 
@@ -263,6 +265,7 @@ class FakeGreenAPI:
                     query=dict(query),
                     headers=dict(headers),
                     body=body,
+                    received_at=self._clock(),
                     json=decoded,
                 )
             )

@@ -1,0 +1,204 @@
+"""The per-instance rate limiter: GREEN-API's rates, fair, cancellation-safe."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import anyio
+import httpx
+import pytest
+
+from greenstatus import (
+    DOCUMENTED_RATE_LIMITS,
+    AsyncStatusClient,
+    MediaStatus,
+    NoRetry,
+    Status,
+    TextStatus,
+    VoiceStatus,
+)
+from greenstatus.testing import FakeClock, FakeGreenAPI
+
+pytestmark = pytest.mark.anyio
+
+
+def voices(count: int) -> list[VoiceStatus]:
+    return [VoiceStatus(url_file=f"https://h/{i}.mp3", file_name=f"{i}.mp3") for i in range(count)]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(start=1000.0)
+
+
+@pytest.fixture
+def fake(clock: FakeClock) -> FakeGreenAPI:
+    # The fake enforces GREEN-API's own limits, on the same virtual time.
+    return FakeGreenAPI(rate_limits=DOCUMENTED_RATE_LIMITS, clock=clock.now)
+
+
+@pytest.fixture
+async def http(fake: FakeGreenAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=fake.transport()) as client:
+        yield client
+
+
+def make_client(
+    fake: FakeGreenAPI, http: httpx.AsyncClient, clock: FakeClock, **kwargs: object
+) -> AsyncStatusClient:
+    return AsyncStatusClient(
+        fake.id_instance,
+        fake.token,
+        http_client=http,
+        clock=clock,
+        retry=NoRetry(),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+async def test_twenty_voice_statuses_draw_no_429(
+    fake: FakeGreenAPI, http: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    client = make_client(fake, http, clock)
+    results = await client.send_all(voices(20), max_concurrency=20)
+    assert all(result.ok for result in results), [r.error for r in results if not r.ok]
+    assert len(fake.requests) == 20
+    # Four windows of five: the last five start a little after 3 s.
+    assert 3.0 < clock.time - 1000.0 < 4.0
+    assert len(clock.sleeps) == 3
+
+
+async def test_at_most_n_start_within_any_one_second(
+    fake: FakeGreenAPI, http: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    client = make_client(fake, http, clock, rate_limits={"sendVoiceStatus": 3})
+    await client.send_all(voices(10), max_concurrency=10)
+    started = [request.received_at for request in fake.requests]
+    assert len(started) == 10
+    for first, fourth in zip(started, started[3:], strict=False):
+        assert fourth - first >= 1.0
+
+
+async def test_voice_and_media_have_separate_buckets(
+    fake: FakeGreenAPI, http: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    client = make_client(fake, http, clock)
+    media = [MediaStatus(url_file=f"https://h/{i}.jpg", file_name=f"{i}.jpg") for i in range(5)]
+    statuses: list[Status] = [*voices(5), *media]
+    results = await client.send_all(statuses, max_concurrency=10)
+    assert all(result.ok for result in results)
+    assert clock.sleeps == []  # five of each fit in one window
+
+
+async def test_the_getters_go_one_per_second(
+    fake: FakeGreenAPI, http: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    client = make_client(fake, http, clock)
+    for _ in range(3):
+        await client.get_outgoing_statuses()
+    await client.get_incoming_statuses()  # a bucket of its own
+    assert len(clock.sleeps) == 2
+    assert sum(clock.sleeps) >= 2.0
+
+
+async def test_single_calls_and_send_all_share_the_limit(
+    fake: FakeGreenAPI, http: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    client = make_client(fake, http, clock, rate_limits={"sendTextStatus": 2})
+    await client.send_text_status("one")
+    results = await client.send_all([TextStatus(message="two"), TextStatus(message="three")])
+    assert all(result.ok for result in results)
+    assert len(clock.sleeps) == 1
+
+
+async def test_rate_limits_none_switches_the_limiter_off(
+    fake: FakeGreenAPI, http: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    fake.rate_limits = None
+    client = make_client(fake, http, clock, rate_limits=None)
+    await client.send_all(voices(12), max_concurrency=12)
+    assert clock.sleeps == []
+    assert len(fake.statuses) == 12
+
+
+async def test_a_method_can_be_unlimited_alone(
+    fake: FakeGreenAPI, http: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    fake.rate_limits = None
+    client = make_client(fake, http, clock, rate_limits={"sendVoiceStatus": None})
+    await client.send_all(voices(8))
+    assert clock.sleeps == []
+    for _ in range(2):
+        await client.get_outgoing_statuses()
+    assert len(clock.sleeps) == 1  # the others keep GREEN-API's limits
+
+
+@pytest.mark.parametrize(
+    "limits", [{"sendStory": 1}, {"sendTextStatus": 0}, {"sendTextStatus": 2.5}]
+)
+def test_bad_rate_limits_are_refused(limits: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="rate_limits"):
+        AsyncStatusClient("1", "token", rate_limits=limits)  # type: ignore[arg-type]
+
+
+async def test_waiters_go_in_the_order_they_came(fake: FakeGreenAPI) -> None:
+    clock = FakeClock(start=1000.0, autojump=False)
+    fake.rate_limits = None
+    order: list[str] = []
+    async with httpx.AsyncClient(transport=fake.transport()) as http:
+        client = make_client(fake, http, clock, rate_limits={"sendTextStatus": 1})
+
+        async def send(message: str) -> None:
+            await client.send_text_status(message)
+            order.append(message)
+
+        async with anyio.create_task_group() as group:
+            for message in ("a", "b", "c", "d"):
+                group.start_soon(send, message)
+                await anyio.wait_all_tasks_blocked()
+            assert order == ["a"]
+            for expected in (["a", "b"], ["a", "b", "c"], ["a", "b", "c", "d"]):
+                clock.advance(1.05)
+                await anyio.wait_all_tasks_blocked()
+                assert order == expected
+
+
+async def test_a_cancelled_waiter_frees_its_place(fake: FakeGreenAPI) -> None:
+    clock = FakeClock(start=1000.0, autojump=False)
+    fake.rate_limits = None
+    arrived: list[object] = []
+    async with httpx.AsyncClient(transport=fake.transport()) as http:
+        client = make_client(fake, http, clock, rate_limits={"sendTextStatus": 1})
+        await client.send_text_status("first")
+        async with anyio.create_task_group() as group:
+            waiting = anyio.CancelScope()
+
+            async def cancelled_sender() -> None:
+                with waiting:
+                    await client.send_text_status("cancelled")
+
+            async def later_sender() -> None:
+                await client.send_text_status("later")
+                arrived.append(clock.now())
+
+            group.start_soon(cancelled_sender)
+            await anyio.wait_all_tasks_blocked()
+            group.start_soon(later_sender)
+            await anyio.wait_all_tasks_blocked()
+            waiting.cancel()
+            await anyio.wait_all_tasks_blocked()
+            clock.advance(1.05)
+    assert [s.payload["message"] for s in fake.statuses] == ["first", "later"]
+    # "later" took the slot the cancelled waiter never used: one window, not two.
+    assert arrived == [1001.05]
+
+
+async def test_a_real_server_enforcing_5_per_second_sees_no_429() -> None:
+    fake = FakeGreenAPI(rate_limits=DOCUMENTED_RATE_LIMITS)
+    async with (
+        fake.serve() as url,
+        AsyncStatusClient(fake.id_instance, fake.token, api_url=url, retry=NoRetry()) as client,
+    ):
+        results = await client.send_all(voices(12), max_concurrency=12)
+    assert [result.error for result in results if not result.ok] == []
+    assert len(fake.requests) == 12
