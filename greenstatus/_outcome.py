@@ -7,7 +7,9 @@ means, so every transport and every retry decision sees the same classification.
 from __future__ import annotations
 
 import json
+import socket
 
+import aiohttp
 import httpx
 
 from ._exceptions import (
@@ -35,16 +37,44 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     466: QuotaExceededError,
 }
 
-# Failures that happen before a single byte of the request can have left: the
-# server cannot have seen it.
-_NOT_SENT: tuple[type[httpx.RequestError], ...] = (
+# What a failure says about the wire, wherever it stands in the exception chain:
+# transports wrap their library's errors, and some pick a misleading outer name
+# (an aiohttp server disconnect can surface as httpx.ConnectTimeout), so the
+# whole chain is read.
+#
+# Failures that happen before a byte of the request can have left: the server
+# cannot have seen it.
+_NOT_SENT: tuple[type[BaseException], ...] = (
     httpx.ConnectError,
     httpx.ConnectTimeout,
     httpx.PoolTimeout,
     httpx.UnsupportedProtocol,
     httpx.LocalProtocolError,
     httpx.ProxyError,
+    aiohttp.ClientConnectorError,  # refused, DNS, TLS handshake, proxy
+    aiohttp.ConnectionTimeoutError,
+    socket.gaierror,
+    ConnectionRefusedError,
 )
+# Failures once the request was (being) written: it may have been processed.
+# Any of these in the chain outweighs a "not sent" name around it.
+_MAYBE_SENT: tuple[type[BaseException], ...] = (
+    httpx.ReadTimeout,
+    httpx.WriteTimeout,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
+    aiohttp.ServerDisconnectedError,
+    aiohttp.SocketTimeoutError,
+    aiohttp.ClientPayloadError,
+    aiohttp.ClientConnectionResetError,
+)
+_TIMEOUTS: tuple[type[BaseException], ...] = (
+    httpx.TimeoutException,
+    aiohttp.ServerTimeoutError,
+    TimeoutError,
+)
+_MAX_CHAIN = 16
 
 _BODY_EXCERPT = 300
 
@@ -96,8 +126,15 @@ def connection_error(
     ``request_sent`` is ``False`` only when the failure certainly happened before
     the request could leave; anything else may have reached GREEN-API.
     """
-    request_sent = not isinstance(exc, _NOT_SENT)
-    kind = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+    chain = _chain(exc)
+    maybe_sent = any(isinstance(link, _MAYBE_SENT) for link in chain)
+    request_sent = maybe_sent or not any(isinstance(link, _NOT_SENT) for link in chain)
+    # The failure nearest its source says whether it was a timeout.
+    source = next(
+        (link for link in reversed(chain) if isinstance(link, (*_NOT_SENT, *_MAYBE_SENT))), exc
+    )
+    timed_out = isinstance(source, _TIMEOUTS)
+    kind = APITimeoutError if timed_out else APIConnectionError
     what = "timed out" if kind is APITimeoutError else "failed"
     fate = "it may have been delivered" if request_sent else "it was not sent"
     detail = scrub(str(exc), secret) or type(exc).__name__
@@ -109,3 +146,13 @@ def connection_error(
     )
     error.__cause__ = scrub_exception(exc, secret)
     return error
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it was raised from, outermost first."""
+    chain: list[BaseException] = []
+    link: BaseException | None = exc
+    while link is not None and link not in chain and len(chain) < _MAX_CHAIN:
+        chain.append(link)
+        link = link.__cause__ or (None if link.__suppress_context__ else link.__context__)
+    return chain
