@@ -217,6 +217,11 @@ async def test_a_malformed_statistic_is_a_validation_error_that_says_where(
     assert excinfo.value.body == body
 
 
+def wrapped(outer: httpx.RequestError, inner: BaseException) -> httpx.RequestError:
+    outer.__cause__ = inner
+    return outer
+
+
 @pytest.mark.parametrize(
     ("failure", "kind", "request_sent"),
     [
@@ -229,6 +234,46 @@ async def test_a_malformed_statistic_is_a_validation_error_that_says_where(
         (httpx.ReadError("reset"), APIConnectionError, True),
         (httpx.WriteError("broken pipe"), APIConnectionError, True),
         (httpx.RemoteProtocolError("Server disconnected"), APIConnectionError, True),
+        # A disconnect or read timeout after the request was written, surfacing
+        # under a "connect" name, as an aiohttp-backed transport may report it.
+        (
+            wrapped(httpx.ConnectTimeout("t"), aiohttp.ServerDisconnectedError()),
+            APIConnectionError,
+            True,
+        ),
+        (
+            wrapped(httpx.ConnectTimeout("t"), aiohttp.SocketTimeoutError("read")),
+            APITimeoutError,
+            True,
+        ),
+        (
+            wrapped(httpx.ConnectError("x"), aiohttp.ClientPayloadError("cut")),
+            APIConnectionError,
+            True,
+        ),
+        # Real refusals, whatever the outer name.
+        (
+            wrapped(httpx.ReadError("x"), ConnectionRefusedError(111, "refused")),
+            APIConnectionError,
+            True,
+        ),
+        (
+            wrapped(httpx.TransportError("x"), ConnectionRefusedError(111, "refused")),
+            APIConnectionError,
+            False,
+        ),
+        (
+            wrapped(httpx.TransportError("x"), aiohttp.ConnectionTimeoutError("connect")),
+            APITimeoutError,
+            False,
+        ),
+        (
+            wrapped(httpx.TransportError("x"), socket.gaierror(-2, "Name or service not known")),
+            APIConnectionError,
+            False,
+        ),
+        # Nothing recognisable: assume it may have been sent.
+        (httpx.TransportError("mystery"), APIConnectionError, True),
     ],
 )
 async def test_transport_failures_say_whether_the_request_may_have_been_sent(
@@ -300,70 +345,3 @@ async def test_every_error_is_a_greenstatus_error(
     recorder.responder = answer(502)  # type: ignore[assignment]
     with pytest.raises(GreenStatusError):
         await client.send_text_status("hi")
-
-
-def wrapped(outer: httpx.RequestError, inner: BaseException) -> httpx.RequestError:
-    outer.__cause__ = inner
-    return outer
-
-
-@pytest.mark.parametrize(
-    ("failure", "kind", "request_sent"),
-    [
-        # A disconnect or read timeout after the request was written, surfacing
-        # under a "connect" name, as an aiohttp-backed transport may report it.
-        (
-            wrapped(httpx.ConnectTimeout("t"), aiohttp.ServerDisconnectedError()),
-            APIConnectionError,
-            True,
-        ),
-        (
-            wrapped(httpx.ConnectTimeout("t"), aiohttp.SocketTimeoutError("read")),
-            APITimeoutError,
-            True,
-        ),
-        (
-            wrapped(httpx.ConnectError("x"), aiohttp.ClientPayloadError("cut")),
-            APIConnectionError,
-            True,
-        ),
-        # Real refusals, whatever the outer name.
-        (
-            wrapped(httpx.ReadError("x"), ConnectionRefusedError(111, "refused")),
-            APIConnectionError,
-            True,
-        ),
-        (
-            wrapped(httpx.TransportError("x"), ConnectionRefusedError(111, "refused")),
-            APIConnectionError,
-            False,
-        ),
-        (
-            wrapped(httpx.TransportError("x"), aiohttp.ConnectionTimeoutError("connect")),
-            APITimeoutError,
-            False,
-        ),
-        (
-            wrapped(httpx.TransportError("x"), socket.gaierror(-2, "Name or service not known")),
-            APIConnectionError,
-            False,
-        ),
-        # Nothing recognisable: assume it may have been sent.
-        (httpx.TransportError("mystery"), APIConnectionError, True),
-    ],
-)
-async def test_classification_reads_the_whole_exception_chain(
-    client: AsyncStatusClient,
-    recorder: Recorder,
-    failure: httpx.RequestError,
-    kind: type[APIConnectionError],
-    request_sent: bool,
-) -> None:
-    def fail(request: httpx.Request) -> httpx.Response:
-        raise failure
-
-    recorder.responder = fail
-    with pytest.raises(APIConnectionError) as excinfo:
-        await client.send_text_status("hi")
-    assert type(excinfo.value) is kind
-    assert excinfo.value.request_sent is request_sent
