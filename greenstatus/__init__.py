@@ -73,6 +73,7 @@ __all__ = [
 # Tracebacks and reprs read ``greenstatus.RateLimitError``, not the private module.
 for _name in __all__:
     _obj = globals()[_name]
-    if isinstance(_obj, type) or inspect.isfunction(_obj):
+    # issubclass(type(...), type): on 3.10 a generic alias passes isinstance(..., type).
+    if issubclass(type(_obj), type) or inspect.isfunction(_obj):
         _obj.__module__ = __name__
 del _name, _obj

@@ -20,6 +20,6 @@ __all__ = [
 
 for _name in __all__:
     _obj = globals()[_name]
-    if isinstance(_obj, type):
+    if issubclass(type(_obj), type):
         _obj.__module__ = __name__
 del _name, _obj
