@@ -48,6 +48,7 @@ from ._results import (
     parse_statistic,
 )
 from ._retry import ExponentialBackoff, RetryPolicy
+from ._transport import create_http_client
 from ._version import __version__
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncStatusClient", "OnRetry"]
@@ -186,6 +187,15 @@ class AsyncStatusClient:
         return self._media_url
 
     @property
+    def timeout(self) -> httpx.Timeout:
+        """The timeout every call of this client runs under."""
+        if self._call_timeout is not None:
+            return self._call_timeout
+        if self._user_http is not None:
+            return self._user_http.timeout
+        return self._own_timeout
+
+    @property
     def is_closed(self) -> bool:
         return self._state is _State.CLOSED
 
@@ -228,7 +238,7 @@ class AsyncStatusClient:
             )
         if self._http is None:
             # Created on first use, inside the running event loop.
-            self._http = httpx.AsyncClient(
+            self._http = create_http_client(
                 timeout=self._own_timeout,
                 limits=httpx.Limits(
                     max_connections=max(100, self._max_concurrency),

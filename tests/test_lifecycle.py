@@ -6,7 +6,9 @@ import httpx
 import pytest
 import respx
 
+import greenstatus
 from greenstatus import AsyncStatusClient, TextStatus
+from greenstatus.testing import FakeGreenAPI
 
 from . import loopback
 from .conftest import API_URL, ID_INSTANCE, TOKEN, Recorder, url_of
@@ -81,47 +83,35 @@ async def test_a_closed_client_refuses_calls_clearly(
 
 
 async def test_the_own_client_is_closed_on_leaving_async_with() -> None:
-    with respx.mock(base_url=API_URL, assert_all_called=True) as mock:
-        route = mock.post(f"/waInstance{ID_INSTANCE}/sendTextStatus/{TOKEN}").respond(
-            json={"idMessage": "A"}
-        )
-        async with AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=API_URL) as client:
+    fake = FakeGreenAPI(ID_INSTANCE, TOKEN)
+    async with fake.serve() as url:
+        async with AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=url) as client:
             await client.send_text_status("hi")
         with pytest.raises(RuntimeError, match="closed"):
             await client.send_text_status("hi")
-    assert route.call_count == 1
+    assert len(fake.requests) == 1
+    assert fake.requests[0].headers["user-agent"] == f"greenstatus/{greenstatus.__version__}"
 
 
-async def test_the_own_client_has_seconds_long_default_timeouts() -> None:
-    with respx.mock(base_url=API_URL) as mock:
-        route = mock.post(f"/waInstance{ID_INSTANCE}/sendTextStatus/{TOKEN}").respond(
-            json={"idMessage": "A"}
-        )
-        async with AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=API_URL) as client:
-            await client.send_text_status("hi")
-    timeout = route.calls.last.request.extensions["timeout"]
-    assert timeout == {"connect": 5.0, "read": 15.0, "write": 15.0, "pool": 15.0}
-    assert route.calls.last.request.headers["User-Agent"].startswith("greenstatus/")
+def test_the_own_client_has_seconds_long_default_timeouts() -> None:
+    client = AsyncStatusClient(ID_INSTANCE, TOKEN)
+    assert client.timeout == httpx.Timeout(15.0, connect=5.0)
 
 
 @pytest.mark.parametrize(
     ("timeout", "expected"),
     [
-        (None, {"connect": 5.0, "read": 15.0, "write": 15.0, "pool": 15.0}),
-        (2.5, {"connect": 2.5, "read": 2.5, "write": 2.5, "pool": 2.5}),
-        (httpx.Timeout(3.0, read=9.0), {"connect": 3.0, "read": 9.0, "write": 3.0, "pool": 3.0}),
+        (None, httpx.Timeout(15.0, connect=5.0)),
+        (2.5, httpx.Timeout(2.5)),
+        (httpx.Timeout(3.0, read=9.0), httpx.Timeout(3.0, read=9.0)),
+        # httpx.Timeout(None) is the deliberate way; None alone means "the default".
+        (httpx.Timeout(None), httpx.Timeout(None)),
     ],
 )
-async def test_the_own_client_takes_the_timeout_given(
-    timeout: float | httpx.Timeout | None, expected: dict[str, float]
+def test_the_own_client_takes_the_timeout_given(
+    timeout: float | httpx.Timeout | None, expected: httpx.Timeout
 ) -> None:
-    with respx.mock(base_url=API_URL) as mock:
-        route = mock.post(f"/waInstance{ID_INSTANCE}/sendTextStatus/{TOKEN}").respond(
-            json={"idMessage": "A"}
-        )
-        async with AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=API_URL, timeout=timeout) as c:
-            await c.send_text_status("hi")
-    assert route.calls.last.request.extensions["timeout"] == expected
+    assert AsyncStatusClient(ID_INSTANCE, TOKEN, timeout=timeout).timeout == expected
 
 
 async def test_a_user_client_keeps_its_own_timeout_unless_one_is_given(
@@ -139,27 +129,14 @@ async def test_a_user_client_keeps_its_own_timeout_unless_one_is_given(
     first, second = (request.extensions["timeout"] for request in recorder.requests)
     assert first == {"connect": 42.0, "read": 42.0, "write": 42.0, "pool": 42.0}
     assert second == {"connect": 1.0, "read": 1.0, "write": 1.0, "pool": 1.0}
+    assert plain.timeout == httpx.Timeout(42.0)
+    assert strict.timeout == httpx.Timeout(1.0)
 
 
 @pytest.mark.parametrize("bad", [0, -1.0, "10", True])
 def test_a_timeout_must_be_positive_seconds(bad: object) -> None:
     with pytest.raises(ValueError, match="timeout"):
         AsyncStatusClient(ID_INSTANCE, TOKEN, timeout=bad)  # type: ignore[arg-type]
-
-
-async def test_timeouts_are_switched_off_only_deliberately() -> None:
-    # httpx.Timeout(None) is the deliberate way; None alone means "the default".
-    with respx.mock(base_url=API_URL) as mock:
-        route = mock.post(f"/waInstance{ID_INSTANCE}/sendTextStatus/{TOKEN}").respond(
-            json={"idMessage": "A"}
-        )
-        async with AsyncStatusClient(
-            ID_INSTANCE, TOKEN, api_url=API_URL, timeout=httpx.Timeout(None)
-        ) as client:
-            await client.send_text_status("hi")
-    assert route.calls.last.request.extensions["timeout"] == dict.fromkeys(
-        ("connect", "read", "write", "pool")
-    )
 
 
 def test_the_default_hosts_are_the_universal_ones() -> None:
@@ -220,3 +197,17 @@ def test_from_env_defaults_the_hosts_and_names_what_is_missing() -> None:
     with pytest.raises(ValueError, match="GREEN_API_TOKEN") as excinfo:
         AsyncStatusClient.from_env(environ={"GREEN_API_ID_INSTANCE": ID_INSTANCE})
     assert "GREEN_API_ID_INSTANCE" not in str(excinfo.value)
+
+
+async def test_respx_mocks_a_user_client_as_users_expect() -> None:
+    # respx patches httpx's default transport: users mocking their own client
+    # with it get greenstatus's requests like any other.
+    with respx.mock(base_url=API_URL, assert_all_called=True) as mock:
+        route = mock.post(f"/waInstance{ID_INSTANCE}/sendTextStatus/{TOKEN}").respond(
+            json={"idMessage": "RESPX"}
+        )
+        async with httpx.AsyncClient() as http_client:
+            client = AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=API_URL, http_client=http_client)
+            sent = await client.send_text_status("hi")
+    assert sent.id_message == "RESPX"
+    assert route.call_count == 1

@@ -90,7 +90,9 @@ async def test_logs_of_a_real_connection_hold_no_token(
     with loopback.serve() as server:
         async with AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=server.url) as client:
             await client.send_text_status("hi")
-    assert any(record.name.startswith("httpcore") for record in all_logs.records)
+    request_lines = [r.getMessage() for r in all_logs.records if r.name == "httpx"]
+    assert len(request_lines) == 1
+    assert "/sendTextStatus/*** " in request_lines[0]
     assert_no_token_in_records(all_logs)
 
 
