@@ -1,0 +1,226 @@
+"""One benchmark contender, run in a process of its own by ``run.py``.
+
+    python benchmarks/contenders.py NAME URL IN_FLIGHT COUNT
+
+Sends COUNT sendVoiceStatus POSTs with IN_FLIGHT at once to URL and prints one
+JSON line: wall seconds, CPU seconds of this process, and (for greenstatus) the
+event loop's lag percentiles measured while the sends ran. TLS trust comes from
+SSL_CERT_FILE, set by run.py to its throwaway CA.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import ssl
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+
+ID_INSTANCE = "1101000001"
+TOKEN = "benchmark-token-0123456789abcdef"
+WARMUP = 200
+PAYLOAD = {"urlFile": "https://example.com/horse.mp3", "fileName": "horse.mp3"}
+
+Send = Callable[[], Awaitable[None]]
+
+
+def cpu() -> float:
+    usage = os.times()
+    return usage.user + usage.system
+
+
+def path() -> str:
+    return f"/waInstance{ID_INSTANCE}/sendVoiceStatus/{TOKEN}"
+
+
+async def pump(send: Send, count: int, in_flight: int) -> None:
+    """COUNT sends, IN_FLIGHT at a time, by a fixed set of workers."""
+    remaining = iter(range(count))
+
+    async def worker() -> None:
+        for _ in remaining:
+            await send()
+
+    await asyncio.gather(*(worker() for _ in range(in_flight)))
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values) or [0.0]
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+class LagMonitor:
+    """How late the event loop wakes a task that asked to sleep 1 ms, and how
+    long its longest callbacks ran (the time it was blocked at a stretch)."""
+
+    def __init__(self) -> None:
+        self.lags: list[float] = []
+        self.callbacks: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+        self._original_run = asyncio.events.Handle._run
+
+    def _timed_run(self, handle: asyncio.Handle) -> None:
+        start = time.perf_counter()
+        self._original_run(handle)
+        self.callbacks.append(time.perf_counter() - start)
+
+    async def _run(self) -> None:
+        while True:
+            start = time.perf_counter()
+            await asyncio.sleep(0.001)
+            self.lags.append(time.perf_counter() - start - 0.001)
+
+    def start(self) -> None:
+        monitor = self
+
+        def timed(handle: asyncio.Handle) -> None:
+            monitor._timed_run(handle)
+
+        asyncio.events.Handle._run = timed  # type: ignore[method-assign]
+        self._task = asyncio.ensure_future(self._run())
+
+    async def stop(self) -> dict[str, float]:
+        assert self._task is not None
+        asyncio.events.Handle._run = self._original_run  # type: ignore[method-assign]
+        self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass
+        return {
+            "lag_p50_ms": 1000 * statistics.median(self.lags or [0.0]),
+            "lag_p99_ms": 1000 * percentile(self.lags, 0.99),
+            "callback_p99_ms": 1000 * percentile(self.callbacks, 0.99),
+            "callback_max_ms": 1000 * max(self.callbacks or [0.0]),
+        }
+
+
+async def measure(send: Send, count: int, in_flight: int, lag: bool) -> dict[str, float]:
+    await pump(send, WARMUP, in_flight)  # connections open, code paths warm
+    monitor = LagMonitor() if lag else None
+    if monitor:
+        monitor.start()
+    cpu_start, wall_start = cpu(), time.perf_counter()
+    await pump(send, count, in_flight)
+    result = {"wall": time.perf_counter() - wall_start, "cpu": cpu() - cpu_start}
+    if monitor:
+        result.update(await monitor.stop())
+    return result
+
+
+async def greenstatus_send_all(url: str, count: int, in_flight: int, lag: bool) -> dict[str, float]:
+    from greenstatus import AsyncStatusClient, NoRetry, VoiceStatus
+
+    status = VoiceStatus(url_file=PAYLOAD["urlFile"], file_name=PAYLOAD["fileName"])
+    # The rate limiter would hold a real instance to 5/s: switched off to
+    # measure the client itself.
+    async with AsyncStatusClient(
+        ID_INSTANCE,
+        TOKEN,
+        api_url=url,
+        rate_limits=None,
+        retry=NoRetry(),
+        max_concurrency=in_flight,
+    ) as client:
+
+        async def batch(size: int) -> None:
+            results = await client.send_all([status] * size)
+            assert all(result.ok for result in results)
+
+        await batch(WARMUP)
+        monitor = LagMonitor() if lag else None
+        if monitor:
+            monitor.start()
+        cpu_start, wall_start = cpu(), time.perf_counter()
+        await batch(count)
+        result = {"wall": time.perf_counter() - wall_start, "cpu": cpu() - cpu_start}
+        if monitor:
+            result.update(await monitor.stop())
+        return result
+
+
+async def greenstatus_httpcore(url: str, count: int, in_flight: int, lag: bool) -> dict[str, float]:
+    import httpx
+
+    from greenstatus import AsyncStatusClient, NoRetry, VoiceStatus
+
+    status = VoiceStatus(url_file=PAYLOAD["urlFile"], file_name=PAYLOAD["fileName"])
+    limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
+    async with httpx.AsyncClient(limits=limits) as http:
+        client = AsyncStatusClient(
+            ID_INSTANCE, TOKEN, api_url=url, rate_limits=None, retry=NoRetry(), http_client=http
+        )
+
+        async def send() -> None:
+            await client.send(status)
+
+        return await measure(send, count, in_flight, lag)
+
+
+async def raw_httpx(url: str, count: int, in_flight: int, lag: bool) -> dict[str, float]:
+    import httpx
+
+    limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
+    async with httpx.AsyncClient(limits=limits) as http:
+        target = url + path()
+
+        async def send() -> None:
+            response = await http.post(target, json=PAYLOAD)
+            assert response.status_code == 200
+            response.json()
+
+        return await measure(send, count, in_flight, lag)
+
+
+async def raw_aiohttp(url: str, count: int, in_flight: int, lag: bool) -> dict[str, float]:
+    import aiohttp
+
+    context = ssl.create_default_context()
+    connector = aiohttp.TCPConnector(limit=in_flight, ssl=context)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        target = url + path()
+
+        async def send() -> None:
+            async with session.post(target, json=PAYLOAD) as response:
+                assert response.status == 200
+                await response.json()
+
+        return await measure(send, count, in_flight, lag)
+
+
+async def official_sdk(url: str, count: int, in_flight: int, lag: bool) -> dict[str, float]:
+    import logging
+
+    from whatsapp_api_client_python import API
+
+    api = API.GreenAPI(ID_INSTANCE, TOKEN, host=url, media=url)
+    logging.getLogger("whatsapp-api-client-python").setLevel(logging.CRITICAL)
+
+    async def send() -> None:
+        response = await api.statuses.sendVoiceStatusAsync(PAYLOAD["urlFile"], PAYLOAD["fileName"])
+        assert response.code == 200, response.error
+
+    return await measure(send, count, in_flight, lag)
+
+
+CONTENDERS = {
+    "greenstatus": greenstatus_send_all,
+    "greenstatus-httpcore": greenstatus_httpcore,
+    "httpx": raw_httpx,
+    "aiohttp": raw_aiohttp,
+    "official-sdk": official_sdk,
+}
+
+
+def main() -> None:
+    name, url, in_flight, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    lag = name in ("greenstatus", "aiohttp")
+    result = asyncio.run(CONTENDERS[name](url, count, in_flight, lag))
+    print(json.dumps({"name": name, "in_flight": in_flight, "count": count, **result}))
+
+
+if __name__ == "__main__":
+    main()
