@@ -11,6 +11,7 @@ SSL_CERT_FILE, set by run.py to its throwaway CA.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import ssl
@@ -79,17 +80,15 @@ class LagMonitor:
         def timed(handle: asyncio.Handle) -> None:
             monitor._timed_run(handle)
 
-        asyncio.events.Handle._run = timed  # type: ignore[method-assign]
+        asyncio.events.Handle._run = timed  # type: ignore[method-assign,assignment]
         self._task = asyncio.ensure_future(self._run())
 
     async def stop(self) -> dict[str, float]:
         assert self._task is not None
         asyncio.events.Handle._run = self._original_run  # type: ignore[method-assign]
         self._task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await self._task
-        except asyncio.CancelledError:
-            pass
         return {
             "lag_p50_ms": 1000 * statistics.median(self.lags or [0.0]),
             "lag_p99_ms": 1000 * percentile(self.lags, 0.99),

@@ -239,7 +239,8 @@ def report(
         )
 
     print(
-        "\n| event loop during the run | in flight | lag p50 | lag p99 | callbacks p99 | longest callback |"
+        "\n| event loop during the run | in flight | lag p50 | lag p99 | callbacks p99 |"
+        " longest callback |"
     )
     print("|---|---|---|---|---|---|")
     rows = [("greenstatus", "greenstatus, instant server (saturated)", n) for n in in_flights]
