@@ -58,15 +58,19 @@ http {{
         }}
         location / {{ return 404; }}
     }}
-    # The same answer after a delay, as from GREEN-API across a network
-    # (echo_sleep is the echo module's, shipped with Debian's nginx-light).
+    # The same answer after a delay, as from GREEN-API across a network: spread
+    # evenly over a range by the request's random id, so that answers do not
+    # all come back in the same instant (echo_sleep is the echo module's).
+    map $request_id $delay {{
+{delays}
+    }}
     server {{
         listen 127.0.0.1:{slow_port} ssl;
         ssl_certificate {root}/server.pem;
         ssl_certificate_key {root}/server.key;
         location ~ ^/waInstance[0-9]+/sendVoiceStatus/[^/]+$ {{
             default_type application/json;
-            echo_sleep {latency};
+            echo_sleep $delay;
             echo '{answer}';
         }}
     }}
@@ -88,6 +92,14 @@ def ensure_nginx() -> str:
         env=env,
     )
     return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin") or "nginx"
+
+
+def delay_map(low_ms: float, high_ms: float) -> str:
+    """nginx map lines: the first hex digit of $request_id picks one of 16 delays."""
+    step = (high_ms - low_ms) / 15
+    return "\n".join(
+        f"        ~^{digit:x} {(low_ms + digit * step) / 1000:.3f};" for digit in range(16)
+    )
 
 
 def free_port() -> int:
@@ -134,8 +146,10 @@ def main() -> None:
     parser.add_argument(
         "--latency-ms",
         type=float,
-        default=50.0,
-        help="the delayed server's answer time, for the lag measured with latency",
+        nargs=2,
+        default=[100.0, 300.0],
+        metavar=("MIN", "MAX"),
+        help="the delayed server's answer times, for the lag measured with latency",
     )
     args = parser.parse_args()
 
@@ -154,7 +168,7 @@ def main() -> None:
                 slow_port=slow_port,
                 answer=ANSWER,
                 echo_module=ECHO_MODULE,
-                latency=args.latency_ms / 1000,
+                delays=delay_map(*args.latency_ms),
             )
         )
         proc = subprocess.Popen([nginx, "-c", f"{root}/nginx.conf", "-p", root])
@@ -194,7 +208,7 @@ def report(
     count: int,
     in_flights: list[int],
     names: list[str],
-    latency_ms: float,
+    latency_ms: list[float],
 ) -> None:
     def median(name: str, in_flight: int, key: str) -> float:
         return statistics.median(r[key] for r in results[(name, in_flight)])
@@ -224,10 +238,11 @@ def report(
         return
 
     low = in_flights[0]
+    latency = f"{latency_ms[0]:.0f}-{latency_ms[1]:.0f} ms"
     slow_rate = count / median("greenstatus-latency", low, "wall")
     slow_cpu = 1000 * median("greenstatus-latency", low, "cpu") / count
     print(
-        f"\ngreenstatus against a server answering in {latency_ms:.0f} ms, {low} in flight: "
+        f"\ngreenstatus against a server answering in {latency}, {low} in flight: "
         f"{slow_rate:.0f} requests/s, {slow_cpu:.2f} ms CPU per request"
     )
     if len(in_flights) > 1:
@@ -246,9 +261,7 @@ def report(
     rows = [("greenstatus", "greenstatus, instant server (saturated)", n) for n in in_flights]
     if "aiohttp" in names:
         rows += [("aiohttp", "raw aiohttp, instant server (saturated)", n) for n in in_flights]
-    rows.append(
-        ("greenstatus-latency", f"greenstatus, server answering in {latency_ms:.0f} ms", low)
-    )
+    rows.append(("greenstatus-latency", f"greenstatus, server answering in {latency}", low))
     for name, label, in_flight in rows:
         print(
             f"| {label} | {in_flight} | {median(name, in_flight, 'lag_p50_ms'):.2f} ms | "

@@ -9,8 +9,11 @@ never touched.
 greenstatus's own client has no hooks, auth, cookies or redirects to apply, so
 its requests go straight to the transport (``direct``): httpx's per-request
 client machinery (URL re-parsing, cookie extraction, auth and redirect flows)
-was the largest cost left once the transport was fast. Proxies configured in
-the environment need that machinery, so with them the full path is kept.
+was the largest cost left once the transport was fast.
+
+Proxies configured in the environment (``HTTPS_PROXY``, ``ALL_PROXY``...) are
+honoured by httpx only on its own transports and through its full path, so when
+there are any, the client is a plain ``httpx.AsyncClient`` and nothing is bypassed.
 """
 
 from __future__ import annotations
@@ -48,19 +51,20 @@ def create_http_client(
     *, timeout: httpx.Timeout, limits: httpx.Limits, headers: dict[str, str]
 ) -> OwnClient:
     """greenstatus's own client, made inside the running event loop."""
+    if _environment_proxies():
+        logger.debug(
+            "created an HTTP client on httpx's own transport (proxies from the environment)"
+        )
+        http = httpx.AsyncClient(timeout=timeout, limits=limits, headers=headers)
+        return OwnClient(http, None)
     transport: httpx.AsyncBaseTransport
     if on_asyncio():
         transport, name = AiohttpTransport(limits=limits), "aiohttp"
     else:
         transport, name = httpx.AsyncHTTPTransport(limits=limits), "httpx's own"
+    logger.debug("created an HTTP client on %s transport", name)
     http = httpx.AsyncClient(timeout=timeout, limits=limits, headers=headers, transport=transport)
-    proxied = _environment_proxies()
-    logger.debug(
-        "created an HTTP client on %s transport%s",
-        name,
-        " (proxies from the environment)" if proxied else "",
-    )
-    return OwnClient(http, None if proxied else transport)
+    return OwnClient(http, transport)
 
 
 def _environment_proxies() -> bool:
