@@ -61,6 +61,10 @@ DEFAULT_MEDIA_URL = "https://media.green-api.com"
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 """A send only enqueues the status, so seconds are plenty; connecting gets less."""
 DEFAULT_MAX_CONCURRENCY = 16
+# The own client talks to one instance's host, which GREEN-API holds to a few
+# dozen requests per second: more parallel TLS connections than this only cost.
+# Calls beyond it wait their turn in the pool, first come, first served.
+_OWN_POOL = httpx.Limits(max_connections=64, max_keepalive_connections=64)
 
 T = TypeVar("T")
 
@@ -247,10 +251,7 @@ class AsyncStatusClient:
             # Created on first use, inside the running event loop.
             own = create_http_client(
                 timeout=self._own_timeout,
-                limits=httpx.Limits(
-                    max_connections=max(100, self._max_concurrency),
-                    max_keepalive_connections=max(100, self._max_concurrency),
-                ),
+                limits=_OWN_POOL,
                 headers={"User-Agent": _USER_AGENT},
             )
             self._http, self._direct = own.http, own.direct
