@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import traceback
 
+import aiohttp
 import httpx
 import pytest
 
@@ -168,3 +169,20 @@ def test_configuration_errors_do_not_echo_the_token() -> None:
     with pytest.raises(ValueError, match="api_token_instance") as excinfo:
         AsyncStatusClient(ID_INSTANCE, bad_token, api_url=API_URL)
     assert TOKEN not in str(excinfo.value)
+
+
+async def test_an_aiohttp_error_carrying_the_url_is_cleaned_in_the_chain(
+    recorder: Recorder, client: AsyncStatusClient
+) -> None:
+    # httpx-aiohttp raises httpx errors "from" aiohttp's, and aiohttp's
+    # InvalidURL keeps the whole URL, token included.
+    def fail(request: httpx.Request) -> httpx.Response:
+        raise httpx.UnsupportedProtocol(str(request.url)) from aiohttp.InvalidURL(
+            str(request.url)
+        )
+
+    recorder.responder = fail
+    with pytest.raises(APIConnectionError) as excinfo:
+        await client.send_text_status("hi")
+    assert_no_token_anywhere(excinfo.value)
+    assert excinfo.value.request_sent is False
