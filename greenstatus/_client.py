@@ -122,13 +122,12 @@ class AsyncStatusClient:
                 f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}"
             )
         self._user_http = http_client
-        self._own_timeout = _check_timeout(timeout) if timeout is not None else DEFAULT_TIMEOUT
+        given = _check_timeout(timeout) if timeout is not None else None
+        self._own_timeout = given if given is not None else DEFAULT_TIMEOUT
         # What httpx would put in every request's extensions, made once.
         self._direct_extensions = {"timeout": self._own_timeout.as_dict()}
         # A user's client keeps its own timeout unless one is asked for here.
-        self._call_timeout: httpx.Timeout | None = (
-            _check_timeout(timeout) if http_client is not None and timeout is not None else None
-        )
+        self._call_timeout = given if http_client is not None else None
         self._http: httpx.AsyncClient | None = http_client
         self._direct: httpx.AsyncBaseTransport | None = None
         self._state = _State.UNOPENED
