@@ -429,12 +429,13 @@ class AsyncStatusClient:
         params: Mapping[str, str] | None = None,
     ) -> T:
         policy = self._retry if retry is None else _check_retry(retry)
+        content = None if json_body is None else _encode_json(json_body)  # once, not per attempt
         attempt = 0
         while True:
             attempt += 1
             await self._limiter.acquire(method.name)
             try:
-                return await self._attempt(method, parse, json_body, params)
+                return await self._attempt(method, parse, content, params)
             except GreenStatusError as error:
                 delay = policy.next_delay(attempt, error)
                 if delay is None:
@@ -455,15 +456,13 @@ class AsyncStatusClient:
         self,
         method: ApiMethod,
         parse: Callable[[object], T],
-        json_body: object,
+        content: bytes | None,
         params: Mapping[str, str] | None,
     ) -> T:
         """Send one request and classify its outcome: the one place a request is sent."""
         http = self._http_client()
         url = self._masked_urls[method.name]
-        content, headers = (
-            (None, _GET_HEADERS) if json_body is None else (_encode_json(json_body), _JSON_HEADERS)
-        )
+        headers = _GET_HEADERS if content is None else _JSON_HEADERS
         error: GreenStatusError
         try:
             if self._direct is not None:

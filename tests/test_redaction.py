@@ -177,9 +177,7 @@ async def test_an_aiohttp_error_carrying_the_url_is_cleaned_in_the_chain(
     # httpx-aiohttp raises httpx errors "from" aiohttp's, and aiohttp's
     # InvalidURL keeps the whole URL, token included.
     def fail(request: httpx.Request) -> httpx.Response:
-        raise httpx.UnsupportedProtocol(str(request.url)) from aiohttp.InvalidURL(
-            str(request.url)
-        )
+        raise httpx.UnsupportedProtocol(str(request.url)) from aiohttp.InvalidURL(str(request.url))
 
     recorder.responder = fail
     with pytest.raises(APIConnectionError) as excinfo:
