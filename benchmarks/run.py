@@ -178,8 +178,11 @@ def main() -> None:
             env = {**os.environ, "SSL_CERT_FILE": f"{root}/ca.pem", "PYTHONHASHSEED": "0"}
             results: dict[tuple[str, int], list[dict[str, float]]] = {}
             for round_number in range(1, args.rounds + 1):
-                for in_flight in args.in_flight:
-                    for name in args.only:  # interleaved: every contender each round
+                # Every contender each round, in reversed order every other round:
+                # later runs in a round measure slower, whoever they are.
+                step = 1 if round_number % 2 else -1
+                for in_flight in args.in_flight[::step]:
+                    for name in args.only[::step]:
                         result = run_contender(name, url, in_flight, args.count, env)
                         results.setdefault((name, in_flight), []).append(result)
                         rate = args.count / result["wall"]

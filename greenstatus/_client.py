@@ -64,7 +64,8 @@ DEFAULT_MAX_CONCURRENCY = 16
 # The own client talks to one instance's host, which GREEN-API holds to a few
 # dozen requests per second: more parallel TLS connections than this only cost.
 # Calls beyond it wait their turn in the pool, first come, first served.
-_OWN_POOL = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+_OWN_POOL_SIZE = 64
+_OWN_POOL = httpx.Limits(max_connections=_OWN_POOL_SIZE, max_keepalive_connections=_OWN_POOL_SIZE)
 
 T = TypeVar("T")
 
@@ -295,6 +296,10 @@ class AsyncStatusClient:
             else _check_concurrency("max_concurrency", max_concurrency)
         )
         self._http_client()  # a closed client refuses before anything starts
+        if self._user_http is None:
+            # More sends in flight than the own pool has connections would only
+            # queue in the transport, which costs more than waiting here.
+            limit = min(limit, _OWN_POOL_SIZE)
         results: list[SendResult | None] = [None] * len(requests)
         queue = iter(enumerate(requests))
 
