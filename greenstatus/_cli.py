@@ -22,6 +22,7 @@ from ._client import DEFAULT_API_URL, DEFAULT_MEDIA_URL, AsyncStatusClient
 from ._exceptions import APIStatusError, GreenStatusError, InvalidStatusError
 from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus
 from ._results import SendResult
+from ._retry import ExponentialBackoff
 
 __all__ = ["main"]
 
@@ -127,6 +128,21 @@ def _add_common(parser: argparse.ArgumentParser, *, argparse_default: bool) -> N
     group.add_argument(
         "--token-file", default=default(None), metavar="PATH", help="file holding the API token"
     )
+    group.add_argument(
+        "--max-attempts",
+        type=_attempts,
+        default=default(ExponentialBackoff().max_attempts),
+        metavar="N",
+        help="attempts per request, the first included (failures that may have been "
+        "delivered are never repeated); default %(default)s",
+    )
+
+
+def _attempts(text: str) -> int:
+    value = int(text) if text.isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return value
 
 
 def _client(args: argparse.Namespace) -> AsyncStatusClient:
@@ -149,6 +165,7 @@ def _client(args: argparse.Namespace) -> AsyncStatusClient:
             token,
             api_url=args.api_url or env.get("GREEN_API_URL") or DEFAULT_API_URL,
             media_url=args.media_url or env.get("GREEN_API_MEDIA_URL") or DEFAULT_MEDIA_URL,
+            retry=ExponentialBackoff(max_attempts=args.max_attempts),
         )
     except ValueError as error:
         raise UsageError(str(error)) from None

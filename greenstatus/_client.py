@@ -33,7 +33,7 @@ from ._methods import (
     ApiMethod,
     Host,
 )
-from ._outcome import connection_error, status_error
+from ._outcome import TRANSPORT_ERRORS, Answer, connection_error, status_error
 from ._ratelimit import RateLimiter
 from ._redaction import install_log_filter, mask_urls, scrub
 from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus
@@ -49,7 +49,7 @@ from ._results import (
     parse_statistic,
 )
 from ._retry import ExponentialBackoff, RetryPolicy
-from ._transport import create_http_client
+from ._transport import ClientSender, Sender, create_own_sender
 from ._version import __version__
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncStatusClient", "OnRetry"]
@@ -65,7 +65,6 @@ DEFAULT_MAX_CONCURRENCY = 16
 # dozen requests per second: more parallel TLS connections than this only cost.
 # Calls beyond it wait their turn in the pool, first come, first served.
 _OWN_POOL_SIZE = 64
-_OWN_POOL = httpx.Limits(max_connections=_OWN_POOL_SIZE, max_keepalive_connections=_OWN_POOL_SIZE)
 
 T = TypeVar("T")
 
@@ -125,12 +124,13 @@ class AsyncStatusClient:
         self._user_http = http_client
         given = _check_timeout(timeout) if timeout is not None else None
         self._own_timeout = given if given is not None else DEFAULT_TIMEOUT
-        # What httpx would put in every request's extensions, made once.
-        self._direct_extensions = {"timeout": self._own_timeout.as_dict()}
         # A user's client keeps its own timeout unless one is asked for here.
         self._call_timeout = given if http_client is not None else None
-        self._http: httpx.AsyncClient | None = http_client
-        self._direct: httpx.AsyncBaseTransport | None = None
+        self._sender: Sender | None = (
+            None
+            if http_client is None
+            else ClientSender(http_client, timeout=self._call_timeout, owned=False)
+        )
         self._state = _State.UNOPENED
         self._retry = _check_retry(retry) if retry is not None else ExponentialBackoff()
         if on_retry is not None and not callable(on_retry):
@@ -144,8 +144,7 @@ class AsyncStatusClient:
             f"{method.name}/{self._token}"
             for method in STATUS_METHODS
         }
-        # Parsed once: httpx would otherwise parse the URL string on every call.
-        self._urls = {name: httpx.URL(url) for name, url in urls.items()}
+        self._urls = urls
         self._masked_urls = {name: mask_urls(url) for name, url in urls.items()}
         install_log_filter()
 
@@ -218,7 +217,7 @@ class AsyncStatusClient:
     # -- lifecycle ---------------------------------------------------------------
 
     async def __aenter__(self) -> AsyncStatusClient:
-        self._http_client()
+        self._open_sender()
         return self
 
     async def __aexit__(
@@ -237,26 +236,22 @@ class AsyncStatusClient:
         if self._state is _State.CLOSED:
             return
         self._state = _State.CLOSED
-        own, self._http = (self._http if self._user_http is None else None), None
-        self._direct = None
-        if own is not None:
-            await own.aclose()
+        sender, self._sender = self._sender, None
+        if sender is not None:
+            await sender.aclose()  # closes only what greenstatus opened
 
-    def _http_client(self) -> httpx.AsyncClient:
+    def _open_sender(self) -> Sender:
         if self._state is _State.CLOSED:
             raise RuntimeError(
                 "this AsyncStatusClient is closed; create a new one to make more calls"
             )
-        if self._http is None:
-            # Created on first use, inside the running event loop.
-            own = create_http_client(
-                timeout=self._own_timeout,
-                limits=_OWN_POOL,
-                headers={"User-Agent": _USER_AGENT},
+        if self._sender is None:
+            # Made on first use, inside the running event loop.
+            self._sender = create_own_sender(
+                timeout=self._own_timeout, pool_size=_OWN_POOL_SIZE, headers=_OWN_HEADERS
             )
-            self._http, self._direct = own.http, own.direct
         self._state = _State.OPEN
-        return self._http
+        return self._sender
 
     # -- sending -----------------------------------------------------------------
 
@@ -295,7 +290,7 @@ class AsyncStatusClient:
             if max_concurrency is None
             else _check_concurrency("max_concurrency", max_concurrency)
         )
-        self._http_client()  # a closed client refuses before anything starts
+        self._open_sender()  # a closed client refuses before anything starts
         if self._user_http is None:
             # More sends in flight than the own pool has connections would only
             # queue in the transport, which costs more than waiting here.
@@ -438,7 +433,7 @@ class AsyncStatusClient:
         attempt = 0
         while True:
             attempt += 1
-            await self._limiter.acquire(method.name)
+            slot = await self._limiter.acquire(method.name)
             try:
                 return await self._attempt(method, parse, content, params)
             except GreenStatusError as error:
@@ -455,6 +450,8 @@ class AsyncStatusClient:
                 )
                 if self._on_retry is not None:
                     self._on_retry(attempt, error, delay)
+            finally:
+                slot.release()
             await self._clock.sleep(delay)
 
     async def _attempt(
@@ -465,48 +462,26 @@ class AsyncStatusClient:
         params: Mapping[str, str] | None,
     ) -> T:
         """Send one request and classify its outcome: the one place a request is sent."""
-        http = self._http_client()
+        sender = self._open_sender()
         url = self._masked_urls[method.name]
-        headers = _GET_HEADERS if content is None else _JSON_HEADERS
         error: GreenStatusError
         try:
-            if self._direct is not None:
-                request = httpx.Request(
-                    method.http_method,
-                    self._urls[method.name],
-                    params=params,
-                    content=content,
-                    headers=headers,
-                    extensions=self._direct_extensions,
-                )
-                response = await self._direct.handle_async_request(request)
-                await response.aread()
-            else:
-                response = await http.request(
-                    method.http_method,
-                    self._urls[method.name],
-                    params=params,
-                    content=content,
-                    # The user's client keeps its own User-Agent and defaults.
-                    headers=_CONTENT_TYPE_JSON if content is not None else None,
-                    # Never None: that would switch httpx's timeouts off.
-                    timeout=self._call_timeout or http.timeout,
-                )
-        except httpx.RequestError as exc:
+            answer = await sender.send(method.http_method, self._urls[method.name], params, content)
+        except TRANSPORT_ERRORS as exc:
             error = connection_error(exc, api_method=method.name, url=url, secret=self._token)
         else:
-            logger.debug("%s answered %d", method.name, response.status_code)
-            if not response.is_success:
-                raise status_error(response, api_method=method.name, url=url, secret=self._token)
-            return self._parse(method, parse, response, url)
+            logger.debug("%s answered %d", method.name, answer.status_code)
+            if not answer.is_success:
+                raise status_error(answer, api_method=method.name, url=url, secret=self._token)
+            return self._parse(method, parse, answer, url)
         # Raised here, outside the except block, so the unmasked transport error is
         # not left in __context__; connection_error chains a scrubbed copy instead.
         raise error
 
     def _parse(
-        self, method: ApiMethod, parse: Callable[[object], T], response: httpx.Response, url: str
+        self, method: ApiMethod, parse: Callable[[object], T], answer: Answer, url: str
     ) -> T:
-        content = response.content
+        content = answer.content
         problem: str
         body: object = content.decode("utf-8", "replace")
         try:
@@ -516,21 +491,18 @@ class AsyncStatusClient:
             problem = str(exc)
         raise ResponseValidationError(
             scrub(
-                f"{method.name} answered {response.status_code} with an unexpected body: {problem}",
+                f"{method.name} answered {answer.status_code} with an unexpected body: {problem}",
                 self._token,
             ),
             api_method=method.name,
             url=url,
-            status_code=response.status_code,
+            status_code=answer.status_code,
             body=body,
         )
 
 
 _USER_AGENT = f"greenstatus/{__version__}"
-_CONTENT_TYPE_JSON = {"Content-Type": "application/json"}
-# Header models built once; httpx.Request copies a Headers object cheaply.
-_GET_HEADERS = httpx.Headers({"User-Agent": _USER_AGENT, "Accept": "application/json"})
-_JSON_HEADERS = httpx.Headers({**_GET_HEADERS, **_CONTENT_TYPE_JSON})
+_OWN_HEADERS = {"User-Agent": _USER_AGENT, "Accept": "application/json"}
 
 
 def _encode_json(body: object) -> bytes:

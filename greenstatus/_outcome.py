@@ -6,10 +6,13 @@ means, so every transport and every retry decision sees the same classification.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
+from collections.abc import Mapping
 
 import aiohttp
+import attrs
 import httpx
 
 from ._exceptions import (
@@ -27,7 +30,34 @@ from ._exceptions import (
 from ._redaction import scrub, scrub_exception
 from ._retry_after import parse_retry_after
 
-__all__ = ["connection_error", "decode_body", "status_error"]
+__all__ = ["TRANSPORT_ERRORS", "Answer", "connection_error", "decode_body", "status_error"]
+
+
+@attrs.frozen
+class Answer:
+    """An HTTP answer, whichever library received it."""
+
+    status_code: int
+    reason: str
+    headers: Mapping[str, str]
+    """Case-insensitive (httpx's or aiohttp's own mapping)."""
+    content: bytes
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    @classmethod
+    def of(cls, response: httpx.Response) -> Answer:
+        return cls(response.status_code, response.reason_phrase, response.headers, response.content)
+
+
+# What the transports greenstatus uses raise when no answer came back.
+TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
+    httpx.RequestError,
+    aiohttp.ClientError,
+    asyncio.TimeoutError,  # aiohttp's timeouts; builtin TimeoutError from 3.11 on
+)
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
@@ -53,6 +83,7 @@ _NOT_SENT: tuple[type[BaseException], ...] = (
     httpx.ProxyError,
     aiohttp.ClientConnectorError,  # refused, DNS, TLS handshake, proxy
     aiohttp.ConnectionTimeoutError,
+    aiohttp.InvalidURL,
     socket.gaierror,
     ConnectionRefusedError,
 )
@@ -72,6 +103,7 @@ _MAYBE_SENT: tuple[type[BaseException], ...] = (
 _TIMEOUTS: tuple[type[BaseException], ...] = (
     httpx.TimeoutException,
     aiohttp.ServerTimeoutError,
+    asyncio.TimeoutError,
     TimeoutError,
 )
 _MAX_CHAIN = 16
@@ -79,29 +111,32 @@ _MAX_CHAIN = 16
 _BODY_EXCERPT = 300
 
 
-def decode_body(response: httpx.Response) -> object:
+def decode_body(answer: Answer) -> object:
     """The answer's JSON when it is JSON, else its text (``""`` when empty)."""
-    content = response.content
+    content = answer.content
     if not content:
         return ""
     try:
         return json.loads(content)
     except ValueError:
-        return response.text
+        return content.decode("utf-8", "replace")
 
 
-def status_error(
-    response: httpx.Response, *, api_method: str, url: str, secret: str
-) -> APIStatusError:
+def status_error(answer: Answer, *, api_method: str, url: str, secret: str) -> APIStatusError:
     """The typed error for a non-success answer."""
-    code = response.status_code
-    body = decode_body(response)
+    code = answer.status_code
+    body = decode_body(answer)
     excerpt = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
     if len(excerpt) > _BODY_EXCERPT:
         excerpt = excerpt[:_BODY_EXCERPT] + "..."
-    reason = response.reason_phrase or "HTTP error"
+    reason = answer.reason or "HTTP error"
     message = scrub(f"{api_method} answered {code} {reason}: {excerpt or '(empty body)'}", secret)
-    headers = response.headers
+    # Errors are rare: only they pay for a copy into httpx's header model.
+    headers = (
+        answer.headers
+        if isinstance(answer.headers, httpx.Headers)
+        else httpx.Headers(list(answer.headers.items()))
+    )
     if code == 429:
         return RateLimitError(
             message,
@@ -119,7 +154,7 @@ def status_error(
 
 
 def connection_error(
-    exc: httpx.RequestError, *, api_method: str, url: str, secret: str
+    exc: BaseException, *, api_method: str, url: str, secret: str
 ) -> APIConnectionError:
     """The typed error for a request that got no HTTP answer.
 

@@ -177,9 +177,17 @@ async def test_a_network_failure_exits_1() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    run = await cli("send-text", "hi", env=credentials(f"http://127.0.0.1:{port}"))
+    run = await cli(
+        "send-text", "hi", "--max-attempts", "1", env=credentials(f"http://127.0.0.1:{port}")
+    )
     assert run.returncode == 1
     assert "not sent" in run.stderr
+
+
+async def test_max_attempts_must_be_positive() -> None:
+    run = await cli("send-text", "hi", "--max-attempts", "0")
+    assert run.returncode == 2
+    assert "--max-attempts" in run.stderr
 
 
 async def test_delete_stats_and_outgoing(api_url: str, fake: FakeGreenAPI) -> None:

@@ -202,3 +202,45 @@ async def test_a_real_server_enforcing_5_per_second_sees_no_429() -> None:
         results = await client.send_all(voices(12), max_concurrency=12)
     assert [result.error for result in results if not result.ok] == []
     assert len(fake.requests) == 12
+
+
+async def test_a_window_counts_from_when_a_request_ended() -> None:
+    # The first requests of a burst may reach GREEN-API late (connection set-up);
+    # the next ones must not start a window after the *start* of the first.
+    clock = FakeClock(start=0.0, autojump=False)
+    arrived: list[float] = []
+    first_two_answered = anyio.Event()
+
+    async def server(request: httpx.Request) -> httpx.Response:
+        if len(arrived) < 2:
+            arrived.append(-1.0)  # placeholder: these arrive when released
+            await first_two_answered.wait()
+            arrived[arrived.index(-1.0)] = clock.now()
+        else:
+            arrived.append(clock.now())
+        return httpx.Response(200, json={"idMessage": "X"})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(server)) as http:
+        client = AsyncStatusClient(
+            "1",
+            "token",
+            http_client=http,
+            clock=clock,
+            retry=NoRetry(),
+            rate_limits={"sendTextStatus": 2},
+        )
+        async with anyio.create_task_group() as group:
+            for message in ("a", "b", "c", "d"):
+                group.start_soon(client.send_text_status, message)
+            await anyio.wait_all_tasks_blocked()
+            clock.advance(1.5)  # a start-based window would let c and d go now
+            await anyio.wait_all_tasks_blocked()
+            assert len(arrived) == 2
+            first_two_answered.set()  # a and b arrive (and are answered) at 1.5
+            await anyio.wait_all_tasks_blocked()
+            clock.advance(0.9)
+            await anyio.wait_all_tasks_blocked()
+            assert len(arrived) == 2
+            clock.advance(0.2)
+    assert arrived[:2] == [1.5, 1.5]
+    assert arrived[2:] == [2.6, 2.6]  # a full window after a and b ended
