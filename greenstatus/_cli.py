@@ -77,19 +77,22 @@ def _parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=run)
         return sub
 
-    text = command("send-text", _send_text, "send a text status")
+    text = command("send-text", _send, "send a text status")
+    text.set_defaults(kind=TextStatus)
     text.add_argument("message")
     text.add_argument("--background-color", metavar="HEX")
     text.add_argument("--font", choices=[font.name for font in Font])
     text.add_argument("--participant", action="append", default=[], metavar="ID")
 
-    voice = command("send-voice", _send_voice, "send a voice status (.mp3 or .wav)")
+    voice = command("send-voice", _send, "send a voice status (.mp3 or .wav)")
+    voice.set_defaults(kind=VoiceStatus)
     voice.add_argument("url_file", metavar="URL_FILE")
     voice.add_argument("--file-name", required=True, metavar="NAME")
     voice.add_argument("--background-color", metavar="HEX")
     voice.add_argument("--participant", action="append", default=[], metavar="ID")
 
-    media = command("send-media", _send_media, "send a picture or video status")
+    media = command("send-media", _send, "send a picture or video status")
+    media.set_defaults(kind=MediaStatus)
     media.add_argument("url_file", metavar="URL_FILE")
     media.add_argument("--file-name", required=True, metavar="NAME")
     media.add_argument("--caption", metavar="TEXT")
@@ -226,41 +229,15 @@ def _as_json(result: object) -> dict[str, object]:
 # -- commands ----------------------------------------------------------------------
 
 
-async def _send_one(args: argparse.Namespace, out: _Output, status: Status) -> int:
+async def _send(args: argparse.Namespace, out: _Output) -> int:
+    """send-text, send-voice and send-media: the request class's own fields."""
+    kind = args.kind
+    names = [field.name for field in attrs.fields(kind) if field.name != "participants"]
+    status = kind(**{name: getattr(args, name) for name in names}, participants=args.participant)
     async with _client(args) as client:
         sent = await client.send(status)
     out.emit({"ok": True, "id_message": sent.id_message}, f"sent {sent.id_message}")
     return EXIT_OK
-
-
-async def _send_text(args: argparse.Namespace, out: _Output) -> int:
-    status = TextStatus(
-        message=args.message,
-        background_color=args.background_color,
-        font=args.font,
-        participants=args.participant,
-    )
-    return await _send_one(args, out, status)
-
-
-async def _send_voice(args: argparse.Namespace, out: _Output) -> int:
-    status = VoiceStatus(
-        url_file=args.url_file,
-        file_name=args.file_name,
-        background_color=args.background_color,
-        participants=args.participant,
-    )
-    return await _send_one(args, out, status)
-
-
-async def _send_media(args: argparse.Namespace, out: _Output) -> int:
-    status = MediaStatus(
-        url_file=args.url_file,
-        file_name=args.file_name,
-        caption=args.caption,
-        participants=args.participant,
-    )
-    return await _send_one(args, out, status)
 
 
 async def _delete(args: argparse.Namespace, out: _Output) -> int:
