@@ -21,6 +21,7 @@ from greenstatus import (
     APITimeoutError,
     AsyncStatusClient,
     NoRetry,
+    RateLimitError,
 )
 from greenstatus.testing import FakeGreenAPI
 
@@ -204,3 +205,18 @@ async def test_a_user_clients_hooks_and_auth_apply(
     assert request.headers["x-trace"] == "abc"
     assert request.headers["authorization"].startswith("Basic ")
     assert request.headers["user-agent"] == "my-bot/2"
+
+
+async def test_an_error_answer_arrives_whole(
+    fake: FakeGreenAPI, connect: Callable[[str, float], AsyncStatusClient]
+) -> None:
+    # Status, body and headers survive every transport: a 429's Retry-After
+    # is read from aiohttp's headers as from httpx's.
+    fake.fail_next(429, retry_after=3, body={"message": "slow down"})
+    async with fake.serve() as url:
+        with pytest.raises(RateLimitError) as excinfo:
+            await connect(url, 5.0).send_text_status("hi")
+    assert excinfo.value.retry_after == 3.0
+    assert excinfo.value.body == {"message": "slow down"}
+    assert excinfo.value.headers["retry-after"] == "3"
+    assert excinfo.value.status_code == 429
