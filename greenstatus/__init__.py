@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import inspect
 
-from ._client import AsyncStatusClient, OnRetry
+from ._client import AsyncStatusClient, OnResult, OnRetry
 from ._clock import Clock, SystemClock
 from ._exceptions import (
     APIConnectionError,
@@ -25,6 +25,7 @@ from ._exceptions import (
     ResponseValidationError,
     ServerError,
 )
+from ._http import create_http_client
 from ._methods import DOCUMENTED_RATE_LIMITS
 from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus, normalize_chat_id
 from ._results import IncomingStatus, OutgoingStatus, SendResult, SentStatus, StatusRecipient
@@ -48,6 +49,7 @@ __all__ = [
     "MediaStatus",
     "NoRetry",
     "NotFoundError",
+    "OnResult",
     "OnRetry",
     "OutgoingStatus",
     "PermissionDeniedError",
@@ -66,6 +68,7 @@ __all__ = [
     "TextStatus",
     "VoiceStatus",
     "__version__",
+    "create_http_client",
     "normalize_chat_id",
     "retry_safety",
 ]

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import enum
+import inspect
 import json
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import TypeVar, cast
 from urllib.parse import urlsplit
 
 import anyio
 import anyio.lowlevel
+import attrs
 import httpx
 
 from ._clock import Clock, SystemClock
@@ -23,6 +24,7 @@ from ._exceptions import (
     GreenStatusError,
     ResponseValidationError,
 )
+from ._http import DEFAULT_LIMITS, DEFAULT_TIMEOUT, create_http_client
 from ._methods import (
     DELETE_STATUS,
     DOCUMENTED_RATE_LIMITS,
@@ -33,7 +35,7 @@ from ._methods import (
     ApiMethod,
     Host,
 )
-from ._outcome import TRANSPORT_ERRORS, Answer, connection_error, status_error
+from ._outcome import TRANSPORT_ERRORS, connection_error, status_error
 from ._ratelimit import RateLimiter
 from ._redaction import install_log_filter, mask_urls, scrub
 from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus
@@ -49,47 +51,59 @@ from ._results import (
     parse_statistic,
 )
 from ._retry import ExponentialBackoff, RetryPolicy
-from ._transport import ClientSender, Sender, create_own_sender
-from ._version import __version__
 
-__all__ = ["DEFAULT_TIMEOUT", "AsyncStatusClient", "OnRetry"]
+__all__ = ["DEFAULT_TIMEOUT", "AsyncStatusClient", "OnResult", "OnRetry"]
 
 logger = logging.getLogger("greenstatus")
 
 DEFAULT_API_URL = "https://api.green-api.com"
 DEFAULT_MEDIA_URL = "https://media.green-api.com"
-DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
-"""A send only enqueues the status, so seconds are plenty; connecting gets less."""
 DEFAULT_MAX_CONCURRENCY = 16
-# The own client talks to one instance's host, which GREEN-API holds to a few
-# dozen requests per second: more parallel TLS connections than this only cost.
-# Calls beyond it wait their turn in the pool, first come, first served.
-_OWN_POOL_SIZE = 64
 
 T = TypeVar("T")
+H = TypeVar("H")
 
 _STATUS_TYPES = (TextStatus, VoiceStatus, MediaStatus)
 _ID_INSTANCE = re.compile(r"\d{1,20}")
 # The token is one URL path segment: anything that would end or escape it is refused.
 _TOKEN_FORBIDDEN = re.compile(r"[\s/?#%]")
+_JSON_CONTENT = {"Content-Type": "application/json"}
 
 
-OnRetry = Callable[[int, GreenStatusError, float], object]
-"""``on_retry(attempt, error, delay)``: called before each wait to retry."""
+OnRetry = Callable[[int, GreenStatusError, float], Awaitable[None] | None]
+"""``on_retry(attempt, error, delay)``: called before each wait to retry; a
+coroutine function is awaited."""
+OnResult = Callable[[int, SendResult], Awaitable[None] | None]
+"""``on_result(index, result)``: called as each send of ``send_all`` ends; a
+coroutine function is awaited."""
 
 
-class _State(enum.Enum):
-    UNOPENED = "unopened"
-    OPEN = "open"
-    CLOSED = "closed"
+class _NotGiven:
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+_NOT_GIVEN = _NotGiven()
+
+
+@attrs.define(eq=False)
+class _Pool:
+    """The HTTP client one ``AsyncStatusClient`` and those derived from it share."""
+
+    http: httpx.AsyncClient
+    owned: bool
+    """greenstatus created it, so greenstatus closes it."""
+    max_in_flight: int | None
+    """Connections of greenstatus's own default pool; ``None`` when unknown."""
+    closed: bool = False
 
 
 class AsyncStatusClient:
     """An async client for the status methods of one GREEN-API instance.
 
-    Create one per instance and share it; it keeps one HTTP connection pool. Pass
-    ``http_client`` to share your own ``httpx.AsyncClient`` between many instances:
-    greenstatus then never enters or closes it.
+    Every request goes through one ``httpx.AsyncClient``: your ``http_client``,
+    shared and never closed by greenstatus, or one greenstatus creates (see
+    :func:`create_http_client`), optionally on the ``transport`` you give.
 
     Example::
 
@@ -105,6 +119,7 @@ class AsyncStatusClient:
         api_url: str = DEFAULT_API_URL,
         media_url: str = DEFAULT_MEDIA_URL,
         http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         retry: RetryPolicy | None = None,
@@ -117,34 +132,43 @@ class AsyncStatusClient:
         self._api_url = _check_base_url("api_url", api_url)
         self._media_url = _check_base_url("media_url", media_url)
         self._max_concurrency = _check_concurrency("max_concurrency", max_concurrency)
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise TypeError(
-                f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}"
-            )
-        self._user_http = http_client
         given = _check_timeout(timeout) if timeout is not None else None
-        self._own_timeout = given if given is not None else DEFAULT_TIMEOUT
-        # A user's client keeps its own timeout unless one is asked for here.
-        self._call_timeout = given if http_client is not None else None
-        self._sender: Sender | None = (
-            None
-            if http_client is None
-            else ClientSender(http_client, timeout=self._call_timeout, owned=False)
-        )
-        self._state = _State.UNOPENED
         self._retry = _check_retry(retry) if retry is not None else ExponentialBackoff()
-        if on_retry is not None and not callable(on_retry):
-            raise TypeError("on_retry must be callable as on_retry(attempt, error, delay)")
-        self._on_retry = on_retry
+        self._on_retry = _check_hook("on_retry", on_retry)
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._limiter = RateLimiter(_check_rate_limits(rate_limits), self._clock)
+        if http_client is not None:
+            if not isinstance(http_client, httpx.AsyncClient):
+                raise TypeError(
+                    f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}"
+                )
+            if transport is not None:
+                raise ValueError(
+                    "pass either http_client or transport, not both: a transport is for "
+                    "the client greenstatus creates; configure your own client's yourself"
+                )
+            self._pool = _Pool(http_client, owned=False, max_in_flight=None)
+            # A user's client keeps its own timeout unless one is asked for here.
+            self._timeout = given
+        else:
+            if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+                raise TypeError(
+                    f"transport must be an httpx.AsyncBaseTransport, got {type(transport).__name__}"
+                )
+            http = create_http_client(timeout=given or DEFAULT_TIMEOUT, transport=transport)
+            own_pool = DEFAULT_LIMITS.max_connections if transport is None else None
+            self._pool = _Pool(http, owned=True, max_in_flight=own_pool)
+            self._timeout = None  # set on the client itself
+        self._closed = False
+        self._owns_pool = self._pool.owned
         hosts = {Host.API: self._api_url, Host.MEDIA: self._media_url}
         urls = {
             method.name: f"{hosts[method.host]}/waInstance{self._id_instance}/"
             f"{method.name}/{self._token}"
             for method in STATUS_METHODS
         }
-        self._urls = urls
+        # Parsed once: httpx then only copies them.
+        self._urls = {name: httpx.URL(url) for name, url in urls.items()}
         self._masked_urls = {name: mask_urls(url) for name, url in urls.items()}
         install_log_filter()
 
@@ -153,6 +177,7 @@ class AsyncStatusClient:
         cls,
         *,
         http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         retry: RetryPolicy | None = None,
@@ -175,6 +200,7 @@ class AsyncStatusClient:
             api_url=env.get("GREEN_API_URL") or DEFAULT_API_URL,
             media_url=env.get("GREEN_API_MEDIA_URL") or DEFAULT_MEDIA_URL,
             http_client=http_client,
+            transport=transport,
             timeout=timeout,
             max_concurrency=max_concurrency,
             retry=retry,
@@ -182,6 +208,45 @@ class AsyncStatusClient:
             rate_limits=rate_limits,
             clock=clock,
         )
+
+    def with_options(
+        self,
+        *,
+        retry: RetryPolicy | _NotGiven | None = _NOT_GIVEN,
+        timeout: float | httpx.Timeout | _NotGiven | None = _NOT_GIVEN,
+        on_retry: OnRetry | _NotGiven | None = _NOT_GIVEN,
+        max_concurrency: int | _NotGiven = _NOT_GIVEN,
+    ) -> AsyncStatusClient:
+        """A client for the same instance that shares this one's connection pool
+        and rate limiter, with other options. What is not given is kept; ``None``
+        means what it means to the constructor.
+
+        The pool stays this client's: closing the derived client closes only it,
+        and closing this one makes both refuse calls. Example::
+
+            patient = client.with_options(timeout=60, retry=ExponentialBackoff(max_attempts=8))
+        """
+        # A copy of this client's state, not a pickle round trip: the pool and
+        # the rate limiter are the same objects.
+        derived = object.__new__(type(self))
+        derived.__dict__.update(self.__dict__)
+        derived._closed = False
+        derived._owns_pool = False
+        if not isinstance(retry, _NotGiven):
+            derived._retry = _check_retry(retry) if retry is not None else ExponentialBackoff()
+        if not isinstance(timeout, _NotGiven):
+            # On greenstatus's own client None is its default; on a user's, the
+            # user client's own timeout.
+            derived._timeout = (
+                _check_timeout(timeout)
+                if timeout is not None
+                else (DEFAULT_TIMEOUT if self._pool.owned else None)
+            )
+        if not isinstance(on_retry, _NotGiven):
+            derived._on_retry = _check_hook("on_retry", on_retry)
+        if not isinstance(max_concurrency, _NotGiven):
+            derived._max_concurrency = _check_concurrency("max_concurrency", max_concurrency)
+        return derived
 
     @property
     def id_instance(self) -> str:
@@ -196,28 +261,31 @@ class AsyncStatusClient:
         return self._media_url
 
     @property
+    def http_client(self) -> httpx.AsyncClient:
+        """The ``httpx.AsyncClient`` every request of this client goes through:
+        your ``http_client``, or the one greenstatus created."""
+        return self._pool.http
+
+    @property
     def timeout(self) -> httpx.Timeout:
         """The timeout every call of this client runs under."""
-        if self._call_timeout is not None:
-            return self._call_timeout
-        if self._user_http is not None:
-            return self._user_http.timeout
-        return self._own_timeout
+        return self._timeout if self._timeout is not None else self._pool.http.timeout
 
     @property
     def is_closed(self) -> bool:
-        return self._state is _State.CLOSED
+        return self._closed or self._pool.closed
 
     def __repr__(self) -> str:
+        state = "closed" if self.is_closed else "open"
         return (
             f"<AsyncStatusClient id_instance={self._id_instance!r} "
-            f"api_url={self._api_url!r} state={self._state.value}>"
+            f"api_url={self._api_url!r} state={state}>"
         )
 
     # -- lifecycle ---------------------------------------------------------------
 
     async def __aenter__(self) -> AsyncStatusClient:
-        self._open_sender()
+        self._check_open()
         return self
 
     async def __aexit__(
@@ -229,29 +297,28 @@ class AsyncStatusClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool greenstatus opened (never a user's ``http_client``).
+        """Close the HTTP client greenstatus created (never a user's ``http_client``).
 
-        The client refuses calls afterwards. Closing twice is harmless.
+        The client refuses calls afterwards. Closing twice is harmless. A client
+        from :meth:`with_options` closes only itself.
         """
-        if self._state is _State.CLOSED:
+        if self._closed:
             return
-        self._state = _State.CLOSED
-        sender, self._sender = self._sender, None
-        if sender is not None:
-            await sender.aclose()  # closes only what greenstatus opened
+        self._closed = True
+        if self._owns_pool and not self._pool.closed:
+            self._pool.closed = True
+            await self._pool.http.aclose()
 
-    def _open_sender(self) -> Sender:
-        if self._state is _State.CLOSED:
+    def _check_open(self) -> None:
+        if self._closed:
             raise RuntimeError(
                 "this AsyncStatusClient is closed; create a new one to make more calls"
             )
-        if self._sender is None:
-            # Made on first use, inside the running event loop.
-            self._sender = create_own_sender(
-                timeout=self._own_timeout, pool_size=_OWN_POOL_SIZE, headers=_OWN_HEADERS
+        if self._pool.closed:
+            raise RuntimeError(
+                "the AsyncStatusClient this one was derived from (with_options) is closed, "
+                "and its connection pool with it"
             )
-        self._state = _State.OPEN
-        return self._sender
 
     # -- sending -----------------------------------------------------------------
 
@@ -269,14 +336,15 @@ class AsyncStatusClient:
         statuses: Iterable[Status],
         *,
         max_concurrency: int | None = None,
-        on_result: Callable[[int, SendResult], object] | None = None,
+        on_result: OnResult | None = None,
         retry: RetryPolicy | None = None,
     ) -> list[SendResult]:
         """Send many statuses concurrently; one result per status, in input order.
 
         A failed status becomes a result with ``error`` set and never stops the
         others. Cancelling the caller cancels every send still under way.
-        ``on_result(index, result)`` is called as each send ends (for progress).
+        ``on_result(index, result)`` is called as each send ends (for progress);
+        a coroutine function is awaited.
         """
         requests = list(statuses)
         for index, status in enumerate(requests):
@@ -285,16 +353,17 @@ class AsyncStatusClient:
                     f"statuses[{index}] must be a TextStatus, VoiceStatus or MediaStatus, "
                     f"got {type(status).__name__}"
                 )
+        _check_hook("on_result", on_result)
         limit = (
             self._max_concurrency
             if max_concurrency is None
             else _check_concurrency("max_concurrency", max_concurrency)
         )
-        self._open_sender()  # a closed client refuses before anything starts
-        if self._user_http is None:
+        self._check_open()  # a closed client refuses before anything starts
+        if self._pool.max_in_flight is not None:
             # More sends in flight than the own pool has connections would only
             # queue in the transport, which costs more than waiting here.
-            limit = min(limit, _OWN_POOL_SIZE)
+            limit = min(limit, self._pool.max_in_flight)
         results: list[SendResult | None] = [None] * len(requests)
         queue = iter(enumerate(requests))
 
@@ -310,7 +379,7 @@ class AsyncStatusClient:
                     result = SendResult(status, id_message=sent.id_message)
                 results[index] = result
                 if on_result is not None:
-                    on_result(index, result)
+                    await _run_hook(on_result(index, result))
                 # Let the event loop run other tasks between one status's answer
                 # and the next one's request: under load, that halves the time
                 # the loop is held at a stretch.
@@ -449,7 +518,7 @@ class AsyncStatusClient:
                     delay,
                 )
                 if self._on_retry is not None:
-                    self._on_retry(attempt, error, delay)
+                    await _run_hook(self._on_retry(attempt, error, delay))
             finally:
                 slot.release()
             await self._clock.sleep(delay)
@@ -462,24 +531,35 @@ class AsyncStatusClient:
         params: Mapping[str, str] | None,
     ) -> T:
         """Send one request and classify its outcome: the one place a request is sent."""
-        sender = self._open_sender()
+        self._check_open()
+        http = self._pool.http
         url = self._masked_urls[method.name]
         error: GreenStatusError
+        request = http.build_request(
+            method.http_method,
+            self._urls[method.name],
+            params=params,
+            content=content,
+            headers=_JSON_CONTENT if content is not None else None,
+            timeout=self._timeout if self._timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        )
         try:
-            answer = await sender.send(method.http_method, self._urls[method.name], params, content)
+            # Never a redirect: a status POSTed again to wherever a 3xx points
+            # could be queued twice, and GREEN-API's methods do not move.
+            response = await http.send(request, follow_redirects=False)
         except TRANSPORT_ERRORS as exc:
             error = connection_error(exc, api_method=method.name, url=url, secret=self._token)
         else:
-            logger.debug("%s answered %d", method.name, answer.status_code)
-            if not answer.is_success:
-                raise status_error(answer, api_method=method.name, url=url, secret=self._token)
-            return self._parse(method, parse, answer, url)
+            logger.debug("%s answered %d", method.name, response.status_code)
+            if not response.is_success:
+                raise status_error(response, api_method=method.name, url=url, secret=self._token)
+            return self._parse(method, parse, response, url)
         # Raised here, outside the except block, so the unmasked transport error is
         # not left in __context__; connection_error chains a scrubbed copy instead.
         raise error
 
     def _parse(
-        self, method: ApiMethod, parse: Callable[[object], T], answer: Answer, url: str
+        self, method: ApiMethod, parse: Callable[[object], T], answer: httpx.Response, url: str
     ) -> T:
         content = answer.content
         problem: str
@@ -501,13 +581,21 @@ class AsyncStatusClient:
         )
 
 
-_USER_AGENT = f"greenstatus/{__version__}"
-_OWN_HEADERS = {"User-Agent": _USER_AGENT, "Accept": "application/json"}
-
-
 def _encode_json(body: object) -> bytes:
     # Compact and UTF-8, as httpx's own json= encodes it, whatever httpx's version.
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+async def _run_hook(outcome: Awaitable[None] | None) -> None:
+    """A hook's call: what a coroutine function returns is awaited, never dropped."""
+    if inspect.isawaitable(outcome):
+        await outcome
+
+
+def _check_hook(name: str, hook: H) -> H:
+    if hook is not None and not callable(hook):
+        raise TypeError(f"{name} must be callable, got {type(hook).__name__}")
+    return hook
 
 
 def _reason(error: GreenStatusError) -> str:

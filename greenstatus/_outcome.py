@@ -9,10 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import Mapping
 
 import aiohttp
-import attrs
 import httpx
 
 from ._exceptions import (
@@ -30,29 +28,11 @@ from ._exceptions import (
 from ._redaction import scrub, scrub_exception
 from ._retry_after import parse_retry_after
 
-__all__ = ["TRANSPORT_ERRORS", "Answer", "connection_error", "decode_body", "status_error"]
+__all__ = ["TRANSPORT_ERRORS", "connection_error", "decode_body", "status_error"]
 
 
-@attrs.frozen
-class Answer:
-    """An HTTP answer, whichever library received it."""
-
-    status_code: int
-    reason: str
-    headers: Mapping[str, str]
-    """Case-insensitive (httpx's or aiohttp's own mapping)."""
-    content: bytes
-
-    @property
-    def is_success(self) -> bool:
-        return 200 <= self.status_code < 300
-
-    @classmethod
-    def of(cls, response: httpx.Response) -> Answer:
-        return cls(response.status_code, response.reason_phrase, response.headers, response.content)
-
-
-# What the transports greenstatus uses raise when no answer came back.
+# What httpx raises when no answer came back, and what httpx-aiohttp lets
+# through unmapped from aiohttp (it maps only the errors it knows).
 TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
     httpx.RequestError,
     aiohttp.ClientError,
@@ -111,7 +91,7 @@ _MAX_CHAIN = 16
 _BODY_EXCERPT = 300
 
 
-def decode_body(answer: Answer) -> object:
+def decode_body(answer: httpx.Response) -> object:
     """The answer's JSON when it is JSON, else its text (``""`` when empty)."""
     content = answer.content
     if not content:
@@ -122,21 +102,18 @@ def decode_body(answer: Answer) -> object:
         return content.decode("utf-8", "replace")
 
 
-def status_error(answer: Answer, *, api_method: str, url: str, secret: str) -> APIStatusError:
+def status_error(
+    answer: httpx.Response, *, api_method: str, url: str, secret: str
+) -> APIStatusError:
     """The typed error for a non-success answer."""
     code = answer.status_code
     body = decode_body(answer)
     excerpt = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
     if len(excerpt) > _BODY_EXCERPT:
         excerpt = excerpt[:_BODY_EXCERPT] + "..."
-    reason = answer.reason or "HTTP error"
+    reason = answer.reason_phrase or "HTTP error"
     message = scrub(f"{api_method} answered {code} {reason}: {excerpt or '(empty body)'}", secret)
-    # Errors are rare: only they pay for a copy into httpx's header model.
-    headers = (
-        answer.headers
-        if isinstance(answer.headers, httpx.Headers)
-        else httpx.Headers(list(answer.headers.items()))
-    )
+    headers = answer.headers
     if code == 429:
         return RateLimitError(
             message,
@@ -164,17 +141,20 @@ def connection_error(
     chain = _chain(exc)
     maybe_sent = any(isinstance(link, _MAYBE_SENT) for link in chain)
     request_sent = maybe_sent or not any(isinstance(link, _NOT_SENT) for link in chain)
-    # The failure nearest its source says whether it was a timeout.
+    # The failure nearest its source says what went wrong; the innermost link,
+    # usually the operating system's or TLS's own error, says why.
     source = next(
         (link for link in reversed(chain) if isinstance(link, (*_NOT_SENT, *_MAYBE_SENT))), exc
     )
     timed_out = isinstance(source, _TIMEOUTS)
     kind = APITimeoutError if timed_out else APIConnectionError
-    what = "timed out" if kind is APITimeoutError else "failed"
+    # httpcore raises its errors "from None": the root cause is still there.
+    root = _chain(exc, suppressed_too=True)[-1]
+    why = scrub(_safe_str(root), secret) or "no details"
     fate = "it may have been delivered" if request_sent else "it was not sent"
-    detail = scrub(str(exc), secret) or type(exc).__name__
     error = kind(
-        f"{api_method} to {url} {what} ({type(exc).__name__}: {detail}); {fate}",
+        f"{api_method} to {url} {_what_happened(source, timed_out=timed_out, sent=request_sent)}"
+        f" ({type(root).__name__}: {why}); {fate}",
         request_sent=request_sent,
         api_method=api_method,
         url=url,
@@ -183,11 +163,33 @@ def connection_error(
     return error
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
-    """``exc`` and what it was raised from, outermost first."""
+def _what_happened(source: BaseException, *, timed_out: bool, sent: bool) -> str:
+    """The failure in the same words whichever transport raised it."""
+    if isinstance(source, httpx.PoolTimeout):
+        return "timed out waiting for a free connection"
+    if isinstance(source, httpx.WriteTimeout):
+        return "timed out writing the request"
+    if isinstance(source, (httpx.ReadTimeout, aiohttp.SocketTimeoutError)):
+        return "timed out waiting for the answer"
+    if timed_out:
+        return "timed out" if sent else "timed out connecting"
+    return "lost the connection before the answer" if sent else "could not connect"
+
+
+def _safe_str(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception:  # a broken __str__ must not hide the real error
+        return ""
+
+
+def _chain(exc: BaseException, *, suppressed_too: bool = False) -> list[BaseException]:
+    """``exc`` and what it was raised from, outermost first; with ``suppressed_too``,
+    also the context an error hid with ``raise ... from None``."""
     chain: list[BaseException] = []
     link: BaseException | None = exc
     while link is not None and link not in chain and len(chain) < _MAX_CHAIN:
         chain.append(link)
-        link = link.__cause__ or (None if link.__suppress_context__ else link.__context__)
+        hidden = link.__suppress_context__ and not suppressed_too
+        link = link.__cause__ or (None if hidden else link.__context__)
     return chain

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import ssl
 import threading
 import time
 import uuid
@@ -223,14 +224,21 @@ class FakeGreenAPI:
         return FakeTransport(self)
 
     @asynccontextmanager
-    async def serve(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+    async def serve(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> AsyncIterator[str]:
         """Serve this fake over real HTTP on loopback; yields its base URL.
 
-        The same URL serves as ``api_url`` and ``media_url``.
+        The same URL serves as ``api_url`` and ``media_url``. With a server-side
+        ``ssl_context`` it serves HTTPS (an ``https://`` URL).
         """
         from ._server import serve
 
-        async with serve(self, host, port) as url:
+        async with serve(self, host, port, ssl_context) as url:
             yield url
 
     # -- the model --------------------------------------------------------------------

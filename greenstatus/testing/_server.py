@@ -7,6 +7,7 @@ on asyncio and on trio alike, and the caller's event loop never runs server code
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,11 +28,14 @@ class _ServerThread:
     """Owns the server's thread and event loop (composition: Thread's own
     attribute names differ between Python versions)."""
 
-    def __init__(self, fake: FakeGreenAPI, host: str, port: int) -> None:
+    def __init__(
+        self, fake: FakeGreenAPI, host: str, port: int, ssl_context: ssl.SSLContext | None
+    ) -> None:
         self.thread = threading.Thread(target=self.run, name="FakeGreenAPI server", daemon=True)
         self.fake = fake
         self.host = host
         self.port = port
+        self.ssl_context = ssl_context
         self.loop = asyncio.new_event_loop()
         self.started = threading.Event()
         self.failure: BaseException | None = None
@@ -54,7 +58,7 @@ class _ServerThread:
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         try:
-            site = web.TCPSite(runner, self.host, self.port)
+            site = web.TCPSite(runner, self.host, self.port, ssl_context=self.ssl_context)
             await site.start()
             server = site._server
             assert isinstance(server, asyncio.base_events.Server)
@@ -62,6 +66,12 @@ class _ServerThread:
             self.started.set()
             await self._stopping.wait()
         finally:
+            # A server going away drops its connections: a graceful TLS close
+            # would wait for clients' close_notify past this loop's life.
+            if runner.server is not None:
+                for handler in runner.server.connections:
+                    if handler.transport is not None:
+                        handler.transport.abort()
             await runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -85,8 +95,10 @@ class _ServerThread:
 
 
 @asynccontextmanager
-async def serve(fake: FakeGreenAPI, host: str, port: int) -> AsyncIterator[str]:
-    thread = _ServerThread(fake, host, port)
+async def serve(
+    fake: FakeGreenAPI, host: str, port: int, ssl_context: ssl.SSLContext | None
+) -> AsyncIterator[str]:
+    thread = _ServerThread(fake, host, port, ssl_context)
     thread.thread.start()
     try:
         await anyio.to_thread.run_sync(thread.started.wait, _START_TIMEOUT)
@@ -94,7 +106,8 @@ async def serve(fake: FakeGreenAPI, host: str, port: int) -> AsyncIterator[str]:
             raise RuntimeError(f"the fake server could not start: {thread.failure}")
         if not thread.started.is_set():
             raise RuntimeError("the fake server did not start in time")
-        yield f"http://{host}:{thread.port}"
+        scheme = "https" if ssl_context is not None else "http"
+        yield f"{scheme}://{host}:{thread.port}"
     finally:
         thread.stop()
         await anyio.to_thread.run_sync(thread.thread.join, _START_TIMEOUT)
