@@ -48,19 +48,24 @@ def recorder() -> Recorder:
 
 @pytest.fixture
 async def http_client(recorder: Recorder) -> AsyncIterator[httpx.AsyncClient]:
+    """A user's own httpx client on the recording transport, for what is about
+    users' clients (ownership, sharing, their timeouts)."""
     async with httpx.AsyncClient(transport=httpx.MockTransport(recorder)) as client:
         yield client
 
 
 @pytest.fixture
-async def client(http_client: httpx.AsyncClient) -> AsyncIterator[AsyncStatusClient]:
-    # One attempt and no rate limit: these tests look at single exchanges;
-    # test_retry.py and test_ratelimit.py test the retries and the limiter.
+async def client(recorder: Recorder) -> AsyncIterator[AsyncStatusClient]:
+    """greenstatus's own client, as users build it, on a recording transport.
+
+    One attempt and no rate limit: these tests look at single exchanges;
+    test_retry.py and test_ratelimit.py test the retries and the limiter.
+    """
     async with AsyncStatusClient(
         ID_INSTANCE,
         TOKEN,
         api_url=API_URL,
-        http_client=http_client,
+        transport=httpx.MockTransport(recorder),
         retry=NoRetry(),
         rate_limits=None,
     ) as status_client:

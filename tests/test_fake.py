@@ -49,7 +49,7 @@ def fake(clock: Clock) -> FakeGreenAPI:
 
 @pytest.fixture(params=["transport", "server"])
 async def base_url(request: pytest.FixtureRequest, fake: FakeGreenAPI) -> AsyncIterator[str]:
-    """Where the fake answers; "transport" needs the http client below."""
+    """Where the fake answers: in-process ("transport") or on loopback ("server")."""
     if request.param == "server":
         async with fake.serve() as url:
             yield url
@@ -59,22 +59,26 @@ async def base_url(request: pytest.FixtureRequest, fake: FakeGreenAPI) -> AsyncI
 
 @pytest.fixture
 async def http(fake: FakeGreenAPI, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A raw httpx client, for requests greenstatus would never send."""
     transport = None if base_url.startswith("http://127.0.0.1") else fake.transport()
-    async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
-        yield client
+    async with httpx.AsyncClient(transport=transport, base_url=base_url) as raw:
+        yield raw
 
 
 @pytest.fixture
-def client(fake: FakeGreenAPI, http: httpx.AsyncClient, base_url: str) -> AsyncStatusClient:
-    return AsyncStatusClient(
+async def client(fake: FakeGreenAPI, base_url: str) -> AsyncIterator[AsyncStatusClient]:
+    """In-process: the fake's transport; on loopback: the default transport."""
+    transport = None if base_url.startswith("http://127.0.0.1") else fake.transport()
+    async with AsyncStatusClient(
         fake.id_instance,
         fake.token,
         api_url=base_url,
         media_url=base_url,
-        http_client=http,
+        transport=transport,
         retry=NoRetry(),
         rate_limits=None,
-    )
+    ) as status_client:
+        yield status_client
 
 
 def path(fake: FakeGreenAPI, method: str, token: str | None = None) -> str:
@@ -169,8 +173,9 @@ async def test_incoming_returns_what_the_test_put_there(
 
 
 async def test_a_wrong_token_is_401_and_an_unknown_instance_403(
-    fake: FakeGreenAPI, http: httpx.AsyncClient, base_url: str
+    fake: FakeGreenAPI, client: AsyncStatusClient, base_url: str
 ) -> None:
+    http = client.http_client
     wrong_token = AsyncStatusClient(fake.id_instance, "wrong", api_url=base_url, http_client=http)
     with pytest.raises(AuthenticationError):
         await wrong_token.send_text_status("hi")
@@ -182,10 +187,12 @@ async def test_a_wrong_token_is_401_and_an_unknown_instance_403(
 
 
 async def test_more_instances_keep_their_statuses_apart(
-    fake: FakeGreenAPI, http: httpx.AsyncClient, base_url: str, client: AsyncStatusClient
+    fake: FakeGreenAPI, base_url: str, client: AsyncStatusClient
 ) -> None:
     fake.add_instance("1101000002", "second-token")
-    other = AsyncStatusClient("1101000002", "second-token", api_url=base_url, http_client=http)
+    other = AsyncStatusClient(
+        "1101000002", "second-token", api_url=base_url, http_client=client.http_client
+    )
     mine = await client.send_text_status("mine")
     theirs = await other.send_text_status("theirs")
     assert [s.id_message for s in await client.get_outgoing_statuses()] == [mine.id_message]

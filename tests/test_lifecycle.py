@@ -8,7 +8,7 @@ import respx
 
 import greenstatus
 from greenstatus import AsyncStatusClient, TextStatus
-from greenstatus.testing import FakeGreenAPI
+from greenstatus.testing import FakeClock, FakeGreenAPI
 
 from . import loopback
 from .conftest import API_URL, ID_INSTANCE, TOKEN, Recorder, url_of
@@ -211,3 +211,198 @@ async def test_respx_mocks_a_user_client_as_users_expect() -> None:
             sent = await client.send_text_status("hi")
     assert sent.id_message == "RESPX"
     assert route.call_count == 1
+
+
+# -- the HTTP client every request goes through --------------------------------------
+
+
+async def test_the_own_http_client_is_there_from_construction_and_closed_with_the_client(
+    recorder: Recorder,
+) -> None:
+    client = AsyncStatusClient(ID_INSTANCE, TOKEN, transport=httpx.MockTransport(recorder))
+    http = client.http_client
+    assert isinstance(http, httpx.AsyncClient)
+    assert http.timeout == httpx.Timeout(15.0, connect=5.0)
+    assert http.headers["user-agent"] == f"greenstatus/{greenstatus.__version__}"
+    async with client:
+        await client.send_text_status("hi")
+        assert client.http_client is http
+    assert http.is_closed
+    assert len(recorder.requests) == 1
+
+
+async def test_a_user_http_client_is_the_one_exposed(http_client: httpx.AsyncClient) -> None:
+    client = AsyncStatusClient(ID_INSTANCE, TOKEN, http_client=http_client)
+    assert client.http_client is http_client
+
+
+def test_transport_and_http_client_together_are_refused() -> None:
+    with pytest.raises(ValueError, match="http_client or transport"):
+        AsyncStatusClient(
+            ID_INSTANCE,
+            TOKEN,
+            http_client=httpx.AsyncClient(),
+            transport=httpx.MockTransport(Recorder()),
+        )
+
+
+def test_transport_must_be_an_httpx_async_transport() -> None:
+    with pytest.raises(TypeError, match=r"transport must be an httpx\.AsyncBaseTransport"):
+        AsyncStatusClient(ID_INSTANCE, TOKEN, transport=object())  # type: ignore[arg-type]
+
+
+async def test_the_client_given_a_transport_sends_through_httpx(recorder: Recorder) -> None:
+    hooked: list[str] = []
+
+    async def hook(request: httpx.Request) -> None:
+        hooked.append(str(request.url))
+
+    async with AsyncStatusClient(
+        ID_INSTANCE, TOKEN, api_url=API_URL, transport=httpx.MockTransport(recorder)
+    ) as client:
+        # What users configure on the client greenstatus created applies.
+        client.http_client.event_hooks["request"].append(hook)
+        await client.send_text_status("hi")
+    assert hooked == [url_of("sendTextStatus")]
+    [request] = recorder.requests
+    assert request.headers["accept"] == "application/json"
+    assert request.headers["content-type"] == "application/json"
+
+
+def test_create_http_client_starts_from_greenstatus_defaults() -> None:
+    http = greenstatus.create_http_client()
+    assert isinstance(http, httpx.AsyncClient)
+    assert http.timeout == httpx.Timeout(15.0, connect=5.0)
+    assert http.headers["user-agent"] == f"greenstatus/{greenstatus.__version__}"
+    assert http.follow_redirects is False
+
+
+async def test_create_http_client_passes_keyword_arguments_to_httpx(recorder: Recorder) -> None:
+    async with greenstatus.create_http_client(
+        timeout=3.0,
+        headers={"User-Agent": "platform/1", "X-Tenant": "t1"},
+        transport=httpx.MockTransport(recorder),
+    ) as http:
+        assert http.timeout == httpx.Timeout(3.0)
+        client = AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=API_URL, http_client=http)
+        await client.send_text_status("hi")
+    [request] = recorder.requests
+    assert request.headers["user-agent"] == "platform/1"
+    assert request.headers["x-tenant"] == "t1"
+    assert request.headers["accept"] == "application/json"
+    assert request.extensions["timeout"] == {
+        "connect": 3.0,
+        "read": 3.0,
+        "write": 3.0,
+        "pool": 3.0,
+    }
+
+
+async def test_a_redirect_is_never_followed_even_if_the_user_client_would() -> None:
+    seen: list[str] = []
+
+    def redirect(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(307, headers={"Location": "https://elsewhere.example/again"})
+
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(redirect), follow_redirects=True
+    ) as http:
+        client = AsyncStatusClient(
+            ID_INSTANCE, TOKEN, api_url=API_URL, http_client=http, retry=greenstatus.NoRetry()
+        )
+        with pytest.raises(greenstatus.APIStatusError) as excinfo:
+            await client.send_text_status("hi")
+    assert excinfo.value.status_code == 307
+    assert len(seen) == 1
+
+
+# -- with_options ----------------------------------------------------------------------
+
+
+async def test_with_options_shares_the_pool_and_changes_only_what_is_given(
+    recorder: Recorder,
+) -> None:
+    calls: list[int] = []
+    client = AsyncStatusClient(
+        ID_INSTANCE,
+        TOKEN,
+        api_url=API_URL,
+        transport=httpx.MockTransport(recorder),
+        on_retry=lambda attempt, error, delay: calls.append(attempt),
+    )
+    patient = client.with_options(timeout=httpx.Timeout(60.0, connect=2.0))
+    assert patient.http_client is client.http_client
+    assert patient.timeout == httpx.Timeout(60.0, connect=2.0)
+    assert client.timeout == httpx.Timeout(15.0, connect=5.0)
+    async with client:
+        await client.send_text_status("plain")
+        await patient.send_text_status("patient")
+        default_again = patient.with_options(timeout=None)
+        await default_again.send_text_status("default")
+    plain, slow, default = (request.extensions["timeout"] for request in recorder.requests)
+    assert plain == {"connect": 5.0, "read": 15.0, "write": 15.0, "pool": 15.0}
+    assert slow == {"connect": 2.0, "read": 60.0, "write": 60.0, "pool": 60.0}
+    assert default == plain
+
+
+async def test_with_options_shares_the_rate_limiter() -> None:
+    clock = FakeClock(start=100.0)
+    fake = FakeGreenAPI(ID_INSTANCE, TOKEN, clock=clock.now)
+    async with AsyncStatusClient(
+        ID_INSTANCE,
+        TOKEN,
+        transport=fake.transport(),
+        clock=clock,
+        rate_limits={"sendTextStatus": 1},
+    ) as client:
+        other = client.with_options(retry=greenstatus.NoRetry())
+        await client.send_text_status("first")
+        await other.send_text_status("second")  # waits for the first's window
+    assert len(clock.sleeps) == 1
+    assert clock.sleeps[0] > 0.9
+    gap = fake.requests[1].received_at - fake.requests[0].received_at
+    assert gap >= 1.0
+
+
+async def test_a_derived_client_closes_only_itself(recorder: Recorder) -> None:
+    client = AsyncStatusClient(ID_INSTANCE, TOKEN, transport=httpx.MockTransport(recorder))
+    derived = client.with_options(retry=greenstatus.NoRetry())
+    async with derived:
+        await derived.send_text_status("from derived")
+    assert derived.is_closed
+    assert not client.is_closed
+    assert not client.http_client.is_closed
+    await client.send_text_status("still open")
+    sibling = client.with_options(max_concurrency=2)
+    await client.aclose()
+    assert sibling.is_closed
+    with pytest.raises(RuntimeError, match="derived from"):
+        await sibling.send_text_status("too late")
+    assert len(recorder.requests) == 2
+
+
+async def test_with_options_checks_what_it_is_given() -> None:
+    client = AsyncStatusClient(ID_INSTANCE, TOKEN)
+    with pytest.raises(ValueError, match="timeout"):
+        client.with_options(timeout=-1)
+    with pytest.raises(ValueError, match="max_concurrency"):
+        client.with_options(max_concurrency=0)
+    with pytest.raises(TypeError, match="on_retry"):
+        client.with_options(on_retry="print")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        client.with_options(api_url="https://other.example")  # type: ignore[call-arg]
+
+
+async def test_with_options_on_a_user_client_keeps_its_timeout_until_told(
+    http_client: httpx.AsyncClient, recorder: Recorder
+) -> None:
+    client = AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=API_URL, http_client=http_client)
+    strict = client.with_options(timeout=1.0)
+    back = strict.with_options(timeout=None)
+    await strict.send_text_status("strict")
+    await back.send_text_status("back")
+    assert strict.timeout == httpx.Timeout(1.0)
+    assert back.timeout == http_client.timeout
+    first, second = (request.extensions["timeout"]["read"] for request in recorder.requests)
+    assert (first, second) == (1.0, http_client.timeout.read)

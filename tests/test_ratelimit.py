@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import anyio
 import httpx
 import pytest
@@ -37,29 +35,19 @@ def fake(clock: FakeClock) -> FakeGreenAPI:
     return FakeGreenAPI(rate_limits=DOCUMENTED_RATE_LIMITS, clock=clock.now)
 
 
-@pytest.fixture
-async def http(fake: FakeGreenAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=fake.transport()) as client:
-        yield client
-
-
-def make_client(
-    fake: FakeGreenAPI, http: httpx.AsyncClient, clock: FakeClock, **kwargs: object
-) -> AsyncStatusClient:
+def make_client(fake: FakeGreenAPI, clock: FakeClock, **kwargs: object) -> AsyncStatusClient:
     return AsyncStatusClient(
         fake.id_instance,
         fake.token,
-        http_client=http,
+        transport=fake.transport(),
         clock=clock,
         retry=NoRetry(),
         **kwargs,  # type: ignore[arg-type]
     )
 
 
-async def test_twenty_voice_statuses_draw_no_429(
-    fake: FakeGreenAPI, http: httpx.AsyncClient, clock: FakeClock
-) -> None:
-    client = make_client(fake, http, clock)
+async def test_twenty_voice_statuses_draw_no_429(fake: FakeGreenAPI, clock: FakeClock) -> None:
+    client = make_client(fake, clock)
     results = await client.send_all(voices(20), max_concurrency=20)
     assert all(result.ok for result in results), [r.error for r in results if not r.ok]
     assert len(fake.requests) == 20
@@ -68,10 +56,8 @@ async def test_twenty_voice_statuses_draw_no_429(
     assert len(clock.sleeps) == 3
 
 
-async def test_at_most_n_start_within_any_one_second(
-    fake: FakeGreenAPI, http: httpx.AsyncClient, clock: FakeClock
-) -> None:
-    client = make_client(fake, http, clock, rate_limits={"sendVoiceStatus": 3})
+async def test_at_most_n_start_within_any_one_second(fake: FakeGreenAPI, clock: FakeClock) -> None:
+    client = make_client(fake, clock, rate_limits={"sendVoiceStatus": 3})
     await client.send_all(voices(10), max_concurrency=10)
     started = [request.received_at for request in fake.requests]
     assert len(started) == 10
@@ -79,10 +65,8 @@ async def test_at_most_n_start_within_any_one_second(
         assert fourth - first >= 1.0
 
 
-async def test_voice_and_media_have_separate_buckets(
-    fake: FakeGreenAPI, http: httpx.AsyncClient, clock: FakeClock
-) -> None:
-    client = make_client(fake, http, clock)
+async def test_voice_and_media_have_separate_buckets(fake: FakeGreenAPI, clock: FakeClock) -> None:
+    client = make_client(fake, clock)
     media = [MediaStatus(url_file=f"https://h/{i}.jpg", file_name=f"{i}.jpg") for i in range(5)]
     statuses: list[Status] = [*voices(5), *media]
     results = await client.send_all(statuses, max_concurrency=10)
@@ -90,10 +74,8 @@ async def test_voice_and_media_have_separate_buckets(
     assert clock.sleeps == []  # five of each fit in one window
 
 
-async def test_the_getters_go_one_per_second(
-    fake: FakeGreenAPI, http: httpx.AsyncClient, clock: FakeClock
-) -> None:
-    client = make_client(fake, http, clock)
+async def test_the_getters_go_one_per_second(fake: FakeGreenAPI, clock: FakeClock) -> None:
+    client = make_client(fake, clock)
     for _ in range(3):
         await client.get_outgoing_statuses()
     await client.get_incoming_statuses()  # a bucket of its own
@@ -102,9 +84,9 @@ async def test_the_getters_go_one_per_second(
 
 
 async def test_single_calls_and_send_all_share_the_limit(
-    fake: FakeGreenAPI, http: httpx.AsyncClient, clock: FakeClock
+    fake: FakeGreenAPI, clock: FakeClock
 ) -> None:
-    client = make_client(fake, http, clock, rate_limits={"sendTextStatus": 2})
+    client = make_client(fake, clock, rate_limits={"sendTextStatus": 2})
     await client.send_text_status("one")
     results = await client.send_all([TextStatus(message="two"), TextStatus(message="three")])
     assert all(result.ok for result in results)
@@ -112,20 +94,18 @@ async def test_single_calls_and_send_all_share_the_limit(
 
 
 async def test_rate_limits_none_switches_the_limiter_off(
-    fake: FakeGreenAPI, http: httpx.AsyncClient, clock: FakeClock
+    fake: FakeGreenAPI, clock: FakeClock
 ) -> None:
     fake.rate_limits = None
-    client = make_client(fake, http, clock, rate_limits=None)
+    client = make_client(fake, clock, rate_limits=None)
     await client.send_all(voices(12), max_concurrency=12)
     assert clock.sleeps == []
     assert len(fake.statuses) == 12
 
 
-async def test_a_method_can_be_unlimited_alone(
-    fake: FakeGreenAPI, http: httpx.AsyncClient, clock: FakeClock
-) -> None:
+async def test_a_method_can_be_unlimited_alone(fake: FakeGreenAPI, clock: FakeClock) -> None:
     fake.rate_limits = None
-    client = make_client(fake, http, clock, rate_limits={"sendVoiceStatus": None})
+    client = make_client(fake, clock, rate_limits={"sendVoiceStatus": None})
     await client.send_all(voices(8))
     assert clock.sleeps == []
     for _ in range(2):
@@ -145,8 +125,7 @@ async def test_waiters_go_in_the_order_they_came(fake: FakeGreenAPI) -> None:
     clock = FakeClock(start=1000.0, autojump=False)
     fake.rate_limits = None
     order: list[str] = []
-    async with httpx.AsyncClient(transport=fake.transport()) as http:
-        client = make_client(fake, http, clock, rate_limits={"sendTextStatus": 1})
+    async with make_client(fake, clock, rate_limits={"sendTextStatus": 1}) as client:
 
         async def send(message: str) -> None:
             await client.send_text_status(message)
@@ -167,8 +146,7 @@ async def test_a_cancelled_waiter_frees_its_place(fake: FakeGreenAPI) -> None:
     clock = FakeClock(start=1000.0, autojump=False)
     fake.rate_limits = None
     arrived: list[object] = []
-    async with httpx.AsyncClient(transport=fake.transport()) as http:
-        client = make_client(fake, http, clock, rate_limits={"sendTextStatus": 1})
+    async with make_client(fake, clock, rate_limits={"sendTextStatus": 1}) as client:
         await client.send_text_status("first")
         async with anyio.create_task_group() as group:
             waiting = anyio.CancelScope()
@@ -220,27 +198,28 @@ async def test_a_window_counts_from_when_a_request_ended() -> None:
             arrived.append(clock.now())
         return httpx.Response(200, json={"idMessage": "X"})
 
-    async with httpx.AsyncClient(transport=httpx.MockTransport(server)) as http:
-        client = AsyncStatusClient(
+    async with (
+        AsyncStatusClient(
             "1",
             "token",
-            http_client=http,
+            transport=httpx.MockTransport(server),
             clock=clock,
             retry=NoRetry(),
             rate_limits={"sendTextStatus": 2},
-        )
-        async with anyio.create_task_group() as group:
-            for message in ("a", "b", "c", "d"):
-                group.start_soon(client.send_text_status, message)
-            await anyio.wait_all_tasks_blocked()
-            clock.advance(1.5)  # a start-based window would let c and d go now
-            await anyio.wait_all_tasks_blocked()
-            assert len(arrived) == 2
-            first_two_answered.set()  # a and b arrive (and are answered) at 1.5
-            await anyio.wait_all_tasks_blocked()
-            clock.advance(0.9)
-            await anyio.wait_all_tasks_blocked()
-            assert len(arrived) == 2
-            clock.advance(0.2)
+        ) as client,
+        anyio.create_task_group() as group,
+    ):
+        for message in ("a", "b", "c", "d"):
+            group.start_soon(client.send_text_status, message)
+        await anyio.wait_all_tasks_blocked()
+        clock.advance(1.5)  # a start-based window would let c and d go now
+        await anyio.wait_all_tasks_blocked()
+        assert len(arrived) == 2
+        first_two_answered.set()  # a and b arrive (and are answered) at 1.5
+        await anyio.wait_all_tasks_blocked()
+        clock.advance(0.9)
+        await anyio.wait_all_tasks_blocked()
+        assert len(arrived) == 2
+        clock.advance(0.2)
     assert arrived[:2] == [1.5, 1.5]
     assert arrived[2:] == [2.6, 2.6]  # a full window after a and b ended

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
 import anyio
+import anyio.lowlevel
 import attrs
 import httpx
 import pytest
@@ -48,15 +49,15 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def client(fake: FakeGreenAPI, clock: FakeClock) -> AsyncIterator[AsyncStatusClient]:
-    async with httpx.AsyncClient(transport=fake.transport()) as http:
-        yield AsyncStatusClient(
-            fake.id_instance,
-            fake.token,
-            http_client=http,
-            retry=LONGEST,
-            clock=clock,
-            rate_limits=None,
-        )
+    async with AsyncStatusClient(
+        fake.id_instance,
+        fake.token,
+        transport=fake.transport(),
+        retry=LONGEST,
+        clock=clock,
+        rate_limits=None,
+    ) as status_client:
+        yield status_client
 
 
 class Failing(httpx.AsyncBaseTransport):
@@ -77,15 +78,14 @@ class Failing(httpx.AsyncBaseTransport):
 async def send_through(
     transport: httpx.AsyncBaseTransport, clock: FakeClock, **kwargs: object
 ) -> str:
-    async with httpx.AsyncClient(transport=transport) as http:
-        client = AsyncStatusClient(
-            "1",
-            "token",
-            http_client=http,
-            clock=clock,
-            rate_limits=None,
-            **{"retry": LONGEST, **kwargs},  # type: ignore[arg-type]
-        )
+    async with AsyncStatusClient(
+        "1",
+        "token",
+        transport=transport,
+        clock=clock,
+        rate_limits=None,
+        **{"retry": LONGEST, **kwargs},  # type: ignore[arg-type]
+    ) as client:
         return (await client.send_text_status("hi")).id_message
 
 
@@ -388,17 +388,14 @@ async def test_on_retry_and_one_warning_per_retry(
     seen: list[tuple[int, str, float]] = []
     caplog.set_level(logging.DEBUG, logger="greenstatus")
     fake.fail_next(503, times=2)
-    async with httpx.AsyncClient(transport=fake.transport()) as http:
-        client = AsyncStatusClient(
-            fake.id_instance,
-            fake.token,
-            http_client=http,
-            retry=LONGEST,
-            clock=clock,
-            on_retry=lambda attempt, error, delay: seen.append(
-                (attempt, type(error).__name__, delay)
-            ),
-        )
+    async with AsyncStatusClient(
+        fake.id_instance,
+        fake.token,
+        transport=fake.transport(),
+        retry=LONGEST,
+        clock=clock,
+        on_retry=lambda attempt, error, delay: seen.append((attempt, type(error).__name__, delay)),
+    ) as client:
         await client.send_voice_status("https://h/a.mp3", "a.mp3")
     assert seen == [(1, "ServerError", 0.5), (2, "ServerError", 1.0)]
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
@@ -507,3 +504,26 @@ def test_a_policy_is_frozen_and_evolvable() -> None:
 def test_retry_must_be_a_policy() -> None:
     with pytest.raises(TypeError, match="next_delay"):
         AsyncStatusClient("1", "token", retry=3)  # type: ignore[arg-type]
+
+
+async def test_an_async_on_retry_is_awaited_before_the_wait(
+    fake: FakeGreenAPI, clock: FakeClock
+) -> None:
+    seen: list[tuple[int, float]] = []
+
+    async def record(attempt: int, error: GreenStatusError, delay: float) -> None:
+        await anyio.lowlevel.checkpoint()  # a real await: a dropped coroutine would never get here
+        seen.append((attempt, len(clock.sleeps)))
+
+    fake.fail_next(503, times=2)
+    async with AsyncStatusClient(
+        fake.id_instance,
+        fake.token,
+        transport=fake.transport(),
+        retry=LONGEST,
+        clock=clock,
+        on_retry=record,
+    ) as client:
+        await client.send_text_status("hi")
+    assert seen == [(1, 0), (2, 1)]  # each before its own backoff wait
+    assert len(fake.requests) == 3

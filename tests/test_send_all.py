@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import httpx
 import pytest
 
@@ -117,13 +118,13 @@ async def test_no_more_than_max_concurrency_are_in_flight(
     assert len(recorder.requests) == 10
 
 
-async def test_the_client_default_bounds_concurrency(
-    http_client: httpx.AsyncClient, recorder: Recorder
-) -> None:
+async def test_the_client_default_bounds_concurrency(recorder: Recorder) -> None:
     counter = PeakCounter()
     recorder.responder = counter
-    client = AsyncStatusClient("1101000001", "token", http_client=http_client, max_concurrency=2)
-    await client.send_all(texts(6))
+    async with AsyncStatusClient(
+        "1101000001", "token", transport=httpx.MockTransport(recorder), max_concurrency=2
+    ) as client:
+        await client.send_all(texts(6))
     assert counter.peak == 2
 
 
@@ -183,3 +184,28 @@ async def test_nothing_to_send_is_an_empty_list(
 async def test_max_concurrency_must_be_positive(client: AsyncStatusClient, bad: int) -> None:
     with pytest.raises(ValueError, match="max_concurrency"):
         await client.send_all(texts(1), max_concurrency=bad)
+
+
+async def test_on_result_is_called_once_per_status_with_its_index(
+    client: AsyncStatusClient,
+) -> None:
+    seen: list[tuple[int, bool]] = []
+    await client.send_all(texts(4), on_result=lambda index, result: seen.append((index, result.ok)))
+    assert sorted(seen) == [(0, True), (1, True), (2, True), (3, True)]
+
+
+async def test_an_async_on_result_is_awaited(client: AsyncStatusClient) -> None:
+    seen: list[int] = []
+
+    async def record(index: int, result: SendResult) -> None:
+        await anyio.lowlevel.checkpoint()  # a real await: a dropped coroutine would never get here
+        seen.append(index)
+
+    await client.send_all(texts(3), on_result=record)
+    assert sorted(seen) == [0, 1, 2]
+
+
+async def test_on_result_must_be_callable(client: AsyncStatusClient, recorder: Recorder) -> None:
+    with pytest.raises(TypeError, match="on_result"):
+        await client.send_all(texts(1), on_result="print")  # type: ignore[arg-type]
+    assert recorder.requests == []

@@ -295,14 +295,12 @@ async def test_outgoing_statuses_are_typed(client: AsyncStatusClient, recorder: 
     )
 
 
-async def test_api_url_may_have_a_trailing_slash_or_a_path_prefix(
-    http_client: httpx.AsyncClient, recorder: Recorder
-) -> None:
+async def test_api_url_may_have_a_trailing_slash_or_a_path_prefix(recorder: Recorder) -> None:
     for api_url in (API_URL + "/", "https://proxy.example/green/"):
-        status_client = AsyncStatusClient(
-            ID_INSTANCE, TOKEN, api_url=api_url, http_client=http_client
-        )
-        await status_client.send_text_status("hi")
+        async with AsyncStatusClient(
+            ID_INSTANCE, TOKEN, api_url=api_url, transport=httpx.MockTransport(recorder)
+        ) as status_client:
+            await status_client.send_text_status("hi")
     first, second = recorder.requests
     assert str(first.url) == url_of("sendTextStatus")
     assert str(second.url) == (
