@@ -1,11 +1,13 @@
 """One benchmark contender, run in a process of its own by ``run.py``.
 
     python benchmarks/contenders.py NAME URL IN_FLIGHT COUNT
+    python benchmarks/contenders.py platform URL INSTANCES SECONDS
 
 Sends COUNT sendVoiceStatus POSTs with IN_FLIGHT at once to URL and prints one
-JSON line: wall seconds, CPU seconds of this process, and (for greenstatus) the
-event loop's lag percentiles measured while the sends ran. TLS trust comes from
-SSL_CERT_FILE, set by run.py to its throwaway CA.
+JSON line: wall seconds, CPU seconds of this process, and (for greenstatus and
+raw aiohttp) the event loop's lag percentiles measured while the sends ran.
+TLS trust comes from SSL_CERT_FILE, set by run.py to its throwaway CA. The
+platform scenario sends for SECONDS as INSTANCES instances through one pool.
 """
 
 from __future__ import annotations
@@ -114,8 +116,8 @@ async def greenstatus_send_all(url: str, count: int, in_flight: int, lag: bool) 
     from greenstatus import AsyncStatusClient, NoRetry, VoiceStatus
 
     status = VoiceStatus(url_file=PAYLOAD["urlFile"], file_name=PAYLOAD["fileName"])
-    # The rate limiter would hold a real instance to 5/s: switched off to
-    # measure the client itself.
+    # The default client, as users make it. The rate limiter would hold a real
+    # instance to 5/s: switched off to measure the client itself.
     async with AsyncStatusClient(
         ID_INSTANCE,
         TOKEN,
@@ -141,29 +143,12 @@ async def greenstatus_send_all(url: str, count: int, in_flight: int, lag: bool) 
         return result
 
 
-async def greenstatus_httpcore(url: str, count: int, in_flight: int, lag: bool) -> dict[str, float]:
-    import httpx
+async def httpx_loop(url: str, count: int, in_flight: int, lag: bool) -> dict[str, float]:
+    """A hand-written loop posting the same requests through an httpx.AsyncClient
+    on the same transport: the client greenstatus creates for itself."""
+    from greenstatus import create_http_client
 
-    from greenstatus import AsyncStatusClient, NoRetry, VoiceStatus
-
-    status = VoiceStatus(url_file=PAYLOAD["urlFile"], file_name=PAYLOAD["fileName"])
-    limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
-    async with httpx.AsyncClient(limits=limits) as http:
-        client = AsyncStatusClient(
-            ID_INSTANCE, TOKEN, api_url=url, rate_limits=None, retry=NoRetry(), http_client=http
-        )
-
-        async def send() -> None:
-            await client.send(status)
-
-        return await measure(send, count, in_flight, lag)
-
-
-async def raw_httpx(url: str, count: int, in_flight: int, lag: bool) -> dict[str, float]:
-    import httpx
-
-    limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
-    async with httpx.AsyncClient(limits=limits) as http:
+    async with create_http_client() as http:
         target = url + path()
 
         async def send() -> None:
@@ -205,18 +190,89 @@ async def official_sdk(url: str, count: int, in_flight: int, lag: bool) -> dict[
     return await measure(send, count, in_flight, lag)
 
 
+async def platform(url: str, seconds: int, instances: int, lag: bool) -> dict[str, float]:
+    """One create_http_client() shared by many AsyncStatusClients, one per
+    instance, rate limiters on, each with more statuses than its limit lets
+    through, against a server that answers 429 past each instance's limit."""
+    from greenstatus import (
+        AsyncStatusClient,
+        NoRetry,
+        RateLimitError,
+        VoiceStatus,
+        create_http_client,
+    )
+
+    status = VoiceStatus(url_file=PAYLOAD["urlFile"], file_name=PAYLOAD["fileName"])
+    sent = [0] * instances
+    rejected = [0] * instances
+    failed = [0] * instances
+    async with create_http_client(limits=httpx_limits(instances)) as http:
+        clients = [
+            # NoRetry, so that every 429 shows instead of being retried away.
+            AsyncStatusClient(
+                platform_instance(index), TOKEN, api_url=url, http_client=http, retry=NoRetry()
+            )
+            for index in range(instances)
+        ]
+        loop = asyncio.get_running_loop()
+        monitor = LagMonitor() if lag else None
+        if monitor:
+            monitor.start()
+        cpu_start, wall_start = cpu(), time.perf_counter()
+        deadline = loop.time() + seconds
+
+        async def worker(index: int) -> None:
+            client = clients[index]
+            while loop.time() < deadline:
+                try:
+                    await client.send(status)
+                except RateLimitError:
+                    rejected[index] += 1
+                except Exception:
+                    failed[index] += 1
+                else:
+                    sent[index] += 1
+
+        # Five workers per instance: more statuses ready than 5 per second.
+        await asyncio.gather(*(worker(i) for i in range(instances) for _ in range(5)))
+        wall = time.perf_counter() - wall_start
+        result = {"wall": wall, "cpu": cpu() - cpu_start}
+        if monitor:
+            result.update(await monitor.stop())
+    rates = [count / wall for count in sent]
+    result.update(
+        sent=float(sum(sent)),
+        rejected_429=float(sum(rejected)),
+        failed=float(sum(failed)),
+        rate_min=min(rates),
+        rate_max=max(rates),
+    )
+    return result
+
+
+def platform_instance(index: int) -> str:
+    return str(1101000000 + index)
+
+
+def httpx_limits(instances: int) -> object:
+    import httpx
+
+    # Enough connections for every instance's five sends at once.
+    return httpx.Limits(max_connections=5 * instances, max_keepalive_connections=5 * instances)
+
+
 CONTENDERS = {
     "greenstatus": greenstatus_send_all,
-    "greenstatus-httpcore": greenstatus_httpcore,
-    "httpx": raw_httpx,
+    "httpx-loop": httpx_loop,
     "aiohttp": raw_aiohttp,
     "official-sdk": official_sdk,
+    "platform": platform,
 }
 
 
 def main() -> None:
     name, url, in_flight, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    lag = name in ("greenstatus", "aiohttp")
+    lag = name in ("greenstatus", "aiohttp", "platform")
     result = asyncio.run(CONTENDERS[name](url, count, in_flight, lag))
     print(json.dumps({"name": name, "in_flight": in_flight, "count": count, **result}))
 

@@ -6,8 +6,11 @@ Starts nginx (installed from the OS packages when missing) on 127.0.0.1 with a
 certificate from a throwaway CA (trustme), answering sendVoiceStatus as
 GREEN-API does. Then runs every contender in a process of its own, interleaved,
 for several rounds, and prints the medians of throughput and CPU per request,
-the ratios to raw aiohttp and to the official SDK, and the event loop's lag
-while greenstatus sends. It measures; it asserts nothing.
+the ratios to the hand-written httpx loop, to raw aiohttp and to the official
+SDK, and the event loop's lag while greenstatus sends. Each round also runs the
+platform scenario: one create_http_client() shared by many AsyncStatusClients,
+rate limiters on, against a fake GREEN-API that answers 429 past each
+instance's limit. It measures; it asserts nothing.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pathlib import Path
 import trustme
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["greenstatus", "greenstatus-httpcore", "httpx", "aiohttp", "official-sdk"]
+ORDER = ["greenstatus", "httpx-loop", "aiohttp", "official-sdk"]
 ANSWER = '{"idMessage":"3EB0C767D097B7C7C030"}'
 ECHO_MODULE = "/usr/lib/nginx/modules/ngx_http_echo_module.so"
 
@@ -135,6 +138,31 @@ def run_contender(
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def run_platform(instances: int, seconds: int, env: dict[str, str]) -> dict[str, float]:
+    """The platform scenario: the fake GREEN-API in a process of its own, the
+    clients in another."""
+    server = subprocess.Popen(
+        [sys.executable, str(HERE / "platform_server.py"), str(instances)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        assert server.stdin is not None
+        url = server.stdout.readline().strip()
+        result = run_contender("platform", url, instances, seconds, env)
+        server.stdin.close()
+        seen = json.loads(server.stdout.readline())
+        server.wait(timeout=60)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(timeout=10)
+    result.update({f"server_{key}": float(value) for key, value in seen.items()})
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -143,6 +171,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=3000)
     parser.add_argument("--in-flight", type=int, nargs="+", default=[64, 256])
     parser.add_argument("--only", nargs="+", choices=ORDER, default=ORDER)
+    parser.add_argument("--instances", type=int, default=100, help="platform scenario")
+    parser.add_argument("--seconds", type=int, default=12, help="platform scenario")
     parser.add_argument(
         "--latency-ms",
         type=float,
@@ -200,10 +230,18 @@ def main() -> None:
                         env,
                     )
                     results.setdefault(("greenstatus-latency", args.in_flight[0]), []).append(slow)
+                platform = run_platform(args.instances, args.seconds, env)
+                results.setdefault(("platform", args.instances), []).append(platform)
+                print(
+                    f"round {round_number} platform: {platform['sent'] / platform['wall']:.0f} "
+                    f"req/s, 429s {platform['rejected_429']:.0f}",
+                    file=sys.stderr,
+                )
         finally:
             proc.terminate()
             proc.wait(timeout=10)
     report(results, args.count, args.in_flight, args.only, args.latency_ms)
+    report_platform(results[("platform", args.instances)], args.instances)
 
 
 def report(
@@ -222,20 +260,22 @@ def report(
         f"medians of {rounds} interleaved rounds\n"
     )
     print(
-        "| client | in flight | requests/s | CPU per request | vs raw aiohttp | vs official SDK |"
+        "| client | in flight | requests/s | CPU per request | vs httpx loop "
+        "| vs raw aiohttp | vs official SDK |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for in_flight in in_flights:
         rates = {name: count / median(name, in_flight, "wall") for name in names}
+
+        def ratio(name: str, base: str, rates: dict[str, float] = rates) -> str:
+            return f"{rates[name] / rates[base]:.2f}" if base in rates else "-"
+
         for name in names:
             cpu_ms = 1000 * median(name, in_flight, "cpu") / count
-            vs_aiohttp = rates[name] / rates["aiohttp"] if "aiohttp" in rates else float("nan")
-            vs_sdk = (
-                rates[name] / rates["official-sdk"] if "official-sdk" in rates else float("nan")
-            )
             print(
                 f"| {name} | {in_flight} | {rates[name]:.0f} | {cpu_ms:.2f} ms | "
-                f"{vs_aiohttp:.2f} | {vs_sdk:.2f} |"
+                f"{ratio(name, 'httpx-loop')} | {ratio(name, 'aiohttp')} | "
+                f"{ratio(name, 'official-sdk')} |"
             )
     if "greenstatus" not in names:
         return
@@ -272,6 +312,29 @@ def report(
             f"{median(name, in_flight, 'callback_p99_ms'):.3f} ms | "
             f"{median(name, in_flight, 'callback_max_ms'):.2f} ms |"
         )
+
+
+def report_platform(runs: list[dict[str, float]], instances: int) -> None:
+    def median(key: str) -> float:
+        return statistics.median(run[key] for run in runs)
+
+    wall = median("wall")
+    print(
+        f"\nPlatform: one create_http_client() shared by {instances} AsyncStatusClients "
+        f"(rate limiters on) for {wall:.0f} s, medians of {len(runs)} rounds\n"
+    )
+    print(
+        "| requests/s | CPU per request | per-instance rate (min-max) | lag p99 "
+        "| 429s (client) | 429s (server) | most sends of one instance in 1 s |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    print(
+        f"| {median('sent') / wall:.0f} | {1000 * median('cpu') / median('sent'):.2f} ms "
+        f"| {median('rate_min'):.2f}-{median('rate_max'):.2f} /s "
+        f"| {median('lag_p99_ms'):.2f} ms | {max(run['rejected_429'] for run in runs):.0f} "
+        f"| {max(run['server_rejected'] for run in runs):.0f} "
+        f"| {max(run['server_most_arrivals_in_one_second'] for run in runs):.0f} |"
+    )
 
 
 if __name__ == "__main__":

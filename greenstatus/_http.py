@@ -58,9 +58,11 @@ def create_http_client(**kwargs: object) -> httpx.AsyncClient:
     Its transport is chosen for the running event loop on the first request
     (httpx-aiohttp on asyncio, httpx's own on trio), and it starts from
     greenstatus's timeouts (``httpx.Timeout(15.0, connect=5.0)``), pool (64
-    connections, all kept alive) and headers. Keyword arguments go to
-    ``httpx.AsyncClient`` and win over those defaults; a ``transport=`` is used
-    as given. Share one between many ``AsyncStatusClient``\\s::
+    connections, all kept alive) and headers, and it stores no cookies from
+    answers (GREEN-API sets none). Keyword arguments go to ``httpx.AsyncClient``
+    and win over those defaults (with ``cookies=``, answers' cookies are stored
+    as httpx stores them); a ``transport=`` is used as given. Share one between
+    many ``AsyncStatusClient`` objects::
 
         http = greenstatus.create_http_client(limits=httpx.Limits(max_connections=256))
         clients = [AsyncStatusClient(i, token, http_client=http) for i, token in accounts]
@@ -70,7 +72,13 @@ def create_http_client(**kwargs: object) -> httpx.AsyncClient:
     options.setdefault("limits", DEFAULT_LIMITS)
     headers = httpx.Headers(DEFAULT_HEADERS)
     headers.update(options.pop("headers", None) or {})
-    return _EventLoopClient(headers=headers, **options)
+    client = _EventLoopClient(headers=headers, **options)
+    if "cookies" not in options:
+        # httpx reads every answer for Set-Cookie through the standard library's
+        # cookie machinery, about a tenth of a request's CPU here, and
+        # GREEN-API sets no cookies. Cookies set on the client still go out.
+        client._cookies = _KeptCookiesOnly(client.cookies)
+    return client
 
 
 def on_asyncio() -> bool:
@@ -80,6 +88,13 @@ def on_asyncio() -> bool:
     except RuntimeError:
         return False
     return True
+
+
+class _KeptCookiesOnly(httpx.Cookies):
+    """httpx's cookies, but none taken from answers."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
 
 
 class _EventLoopClient(httpx.AsyncClient):

@@ -406,3 +406,31 @@ async def test_with_options_on_a_user_client_keeps_its_timeout_until_told(
     assert back.timeout == http_client.timeout
     first, second = (request.extensions["timeout"]["read"] for request in recorder.requests)
     assert (first, second) == (1.0, http_client.timeout.read)
+
+
+async def test_the_own_client_stores_no_cookies_from_answers(recorder: Recorder) -> None:
+    recorder.responder = lambda request: httpx.Response(
+        200, json={"idMessage": "X"}, headers={"Set-Cookie": "session=abc; Path=/"}
+    )
+    async with AsyncStatusClient(
+        ID_INSTANCE, TOKEN, api_url=API_URL, transport=httpx.MockTransport(recorder)
+    ) as client:
+        await client.send_text_status("one")
+        await client.send_text_status("two")
+    assert "cookie" not in recorder.requests[1].headers
+
+
+async def test_create_http_client_with_cookies_stores_them_as_httpx_does(
+    recorder: Recorder,
+) -> None:
+    recorder.responder = lambda request: httpx.Response(
+        200, json={"idMessage": "X"}, headers={"Set-Cookie": "session=abc; Path=/"}
+    )
+    async with greenstatus.create_http_client(
+        cookies={"given": "1"}, transport=httpx.MockTransport(recorder)
+    ) as http:
+        client = AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=API_URL, http_client=http)
+        await client.send_text_status("one")
+        await client.send_text_status("two")
+    assert recorder.requests[0].headers["cookie"] == "given=1"
+    assert sorted(recorder.requests[1].headers["cookie"].split("; ")) == ["given=1", "session=abc"]
