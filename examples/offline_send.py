@@ -1,7 +1,8 @@
 """Send a text, a voice and a media status concurrently, offline.
 
 GREEN-API is stood in for by an in-process httpx transport that answers like the
-real API, so this runs anywhere with no account and no network:
+real API, given to the client as ``transport=``: everything else is the client
+as it runs in production, so this runs anywhere with no account and no network:
 
     python examples/offline_send.py
 """
@@ -27,15 +28,12 @@ def green_api(request: httpx.Request) -> httpx.Response:
 
 
 async def main() -> None:
-    async with (
-        httpx.AsyncClient(transport=httpx.MockTransport(green_api)) as http_client,
-        AsyncStatusClient(
-            "1101000001",
-            "example-token-not-a-real-one",
-            api_url="https://1101.api.greenapi.com",
-            http_client=http_client,
-        ) as client,
-    ):
+    async with AsyncStatusClient(
+        "1101000001",
+        "example-token-not-a-real-one",
+        api_url="https://1101.api.greenapi.com",
+        transport=httpx.MockTransport(green_api),
+    ) as client:
         statuses: list[Status] = [
             TextStatus(message="Hello from greenstatus", background_color="#228B22"),
             VoiceStatus(url_file="https://example.com/horse.mp3", file_name="horse.mp3"),

@@ -155,7 +155,8 @@ class AsyncStatusClient:
                 raise TypeError(
                     f"transport must be an httpx.AsyncBaseTransport, got {type(transport).__name__}"
                 )
-            http = create_http_client(timeout=given or DEFAULT_TIMEOUT, transport=transport)
+            timeout_set = given if given is not None else DEFAULT_TIMEOUT
+            http = create_http_client(timeout=timeout_set, transport=transport)
             own_pool = DEFAULT_LIMITS.max_connections if transport is None else None
             self._pool = _Pool(http, owned=True, max_in_flight=own_pool)
             self._timeout = None  # set on the client itself

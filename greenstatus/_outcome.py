@@ -148,19 +148,32 @@ def connection_error(
     )
     timed_out = isinstance(source, _TIMEOUTS)
     kind = APITimeoutError if timed_out else APIConnectionError
-    # httpcore raises its errors "from None": the root cause is still there.
-    root = _chain(exc, suppressed_too=True)[-1]
-    why = scrub(_safe_str(root), secret) or "no details"
+    root = _root_cause(exc)
+    why = scrub(_safe_str(root), secret)
+    detail = f"{type(root).__name__}: {why}" if why else type(root).__name__
     fate = "it may have been delivered" if request_sent else "it was not sent"
     error = kind(
         f"{api_method} to {url} {_what_happened(source, timed_out=timed_out, sent=request_sent)}"
-        f" ({type(root).__name__}: {why}); {fate}",
+        f" ({detail}); {fate}",
         request_sent=request_sent,
         api_method=api_method,
         url=url,
     )
     error.__cause__ = scrub_exception(exc, secret)
     return error
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The innermost error that says something: the operating system's or TLS's
+    own, not a cancellation that carried a timeout nor a group around it."""
+    # httpcore raises its errors "from None": the root cause is still there.
+    for link in reversed(_chain(exc, suppressed_too=True)):
+        # trio reports failed connection attempts as a group of them.
+        while isinstance(getattr(link, "exceptions", None), tuple) and link.exceptions:  # type: ignore[attr-defined]
+            link = link.exceptions[0]  # type: ignore[attr-defined]
+        if isinstance(link, Exception) and _safe_str(link):
+            return link
+    return exc
 
 
 def _what_happened(source: BaseException, *, timed_out: bool, sent: bool) -> str:

@@ -354,8 +354,9 @@ async def test_recorded_requests_keep_no_token(
 
 async def test_the_documented_example(fake: FakeGreenAPI) -> None:
     # docs/testing.md shows this test; it must keep passing as written there.
-    async with httpx.AsyncClient(transport=fake.transport()) as http:
-        client = AsyncStatusClient(fake.id_instance, fake.token, http_client=http)
+    async with AsyncStatusClient(
+        fake.id_instance, fake.token, transport=fake.transport()
+    ) as client:
         sent = await client.send_voice_status("https://example.com/horse.mp3", "horse.mp3")
     [status] = fake.statuses
     assert status.id_message == sent.id_message

@@ -93,6 +93,10 @@ async def test_logs_of_a_real_connection_hold_no_token(
             await client.send_text_status("hi")
     own = [r.getMessage() for r in all_logs.records if r.name == "greenstatus"]
     assert "sendTextStatus answered 200" in own
+    # The default client is an httpx client on both backends: httpx's own
+    # request line is there, masked.
+    [request_line] = [r.getMessage() for r in all_logs.records if r.name == "httpx"]
+    assert "/sendTextStatus/*** " in request_line
     assert_no_token_in_records(all_logs)
 
 
