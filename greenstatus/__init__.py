@@ -27,10 +27,15 @@ from ._exceptions import (
 )
 from ._http import create_http_client
 from ._methods import DOCUMENTED_RATE_LIMITS
+from ._redaction import install_log_filter
 from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus, normalize_chat_id
 from ._results import IncomingStatus, OutgoingStatus, SendResult, SentStatus, StatusRecipient
 from ._retry import ExponentialBackoff, NoRetry, RetryPolicy, RetrySafety, retry_safety
 from ._version import __version__
+
+# httpx logs every request's URL, and GREEN-API's URLs hold the token: from the
+# moment greenstatus is imported, its filter masks them.
+install_log_filter()
 
 __all__ = [
     "DOCUMENTED_RATE_LIMITS",

@@ -19,7 +19,7 @@ import asyncio
 import logging
 import math
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, cast
 
 import aiohttp
@@ -29,13 +29,7 @@ from httpx_aiohttp import AiohttpTransport
 
 from ._version import __version__
 
-__all__ = [
-    "DEFAULT_HEADERS",
-    "DEFAULT_LIMITS",
-    "DEFAULT_TIMEOUT",
-    "create_http_client",
-    "on_asyncio",
-]
+__all__ = ["DEFAULT_LIMITS", "DEFAULT_TIMEOUT", "create_http_client"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 """A send only enqueues the status, so seconds are plenty; connecting gets less."""
@@ -77,7 +71,8 @@ def create_http_client(**kwargs: object) -> httpx.AsyncClient:
         # httpx reads every answer for Set-Cookie through the standard library's
         # cookie machinery, about a tenth of a request's CPU here, and
         # GREEN-API sets no cookies. Cookies set on the client still go out.
-        client._cookies = _KeptCookiesOnly(client.cookies)
+        client._keeps_answer_cookies = False
+        client.cookies = client.cookies
     return client
 
 
@@ -103,6 +98,18 @@ class _EventLoopClient(httpx.AsyncClient):
     httpx builds those transports through these two hooks (httpx-aiohttp's own
     client overrides the same two), so every other setting keeps its meaning.
     """
+
+    _keeps_answer_cookies = True
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._cookies
+
+    @cookies.setter
+    def cookies(self, cookies: object) -> None:
+        # Replacing the cookies keeps the client's choice about answers' cookies.
+        kind = httpx.Cookies if self._keeps_answer_cookies else _KeptCookiesOnly
+        self._cookies = kind(cast("Any", cookies))
 
     def _init_transport(
         self,
@@ -132,6 +139,18 @@ class _EventLoopClient(httpx.AsyncClient):
         limits: httpx.Limits = DEFAULT_LIMITS,
         **kwargs: Any,
     ) -> httpx.AsyncBaseTransport:
+        if proxy.url.scheme.startswith("socks"):
+            # aiohttp speaks no SOCKS: httpx's own transport does, on both loops
+            # (and, as with plain httpx, says at once when socksio is missing).
+            return httpx.AsyncHTTPTransport(
+                verify=verify,
+                cert=cert,
+                trust_env=trust_env,
+                http1=http1,
+                http2=http2,
+                limits=limits,
+                proxy=proxy,
+            )
         return EventLoopTransport(
             verify=verify,
             cert=cert,
@@ -151,11 +170,6 @@ class EventLoopTransport(httpx.AsyncBaseTransport):
         self._options = options
         self._inner: httpx.AsyncBaseTransport | None = None
         self._watch_writes = False
-
-    @property
-    def inner(self) -> httpx.AsyncBaseTransport | None:
-        """The transport chosen, once the first request has chosen it."""
-        return self._inner
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         inner = self._inner or self._open()
@@ -235,15 +249,23 @@ class _WatchedBody(httpx.AsyncByteStream):
         self._timeout = timeout
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        chunks = self._chunks()
         try:
-            async for chunk in self._chunks():
-                # Asked for the next chunk: the previous one has been written.
+            while True:
+                # Asked for the next chunk, so the previous one has been
+                # written; the body's own source takes as long as it takes.
+                self._scope.deadline = math.inf
+                try:
+                    chunk = await anext(chunks)
+                except StopAsyncIteration:
+                    return
                 self._scope.deadline = anyio.current_time() + self._timeout
                 yield chunk
         finally:
             self._scope.deadline = math.inf  # the rest is the read timeout's
+            await chunks.aclose()
 
-    async def _chunks(self) -> AsyncIterator[bytes]:
+    async def _chunks(self) -> AsyncGenerator[bytes, None]:
         try:
             content = self._request.content
         except httpx.RequestNotRead:

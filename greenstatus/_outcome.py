@@ -61,9 +61,6 @@ _NOT_SENT: tuple[type[BaseException], ...] = (
     httpx.UnsupportedProtocol,
     httpx.LocalProtocolError,
     httpx.ProxyError,
-    aiohttp.ClientConnectorError,  # refused, DNS, TLS handshake, proxy
-    aiohttp.ConnectionTimeoutError,
-    aiohttp.InvalidURL,
     socket.gaierror,
     ConnectionRefusedError,
 )
@@ -75,10 +72,17 @@ _MAYBE_SENT: tuple[type[BaseException], ...] = (
     httpx.ReadError,
     httpx.WriteError,
     httpx.RemoteProtocolError,
-    aiohttp.ServerDisconnectedError,
-    aiohttp.SocketTimeoutError,
-    aiohttp.ClientPayloadError,
-    aiohttp.ClientConnectionResetError,
+    ConnectionResetError,
+    BrokenPipeError,
+)
+# aiohttp's own errors say where a failure happened, while httpx-aiohttp maps
+# every aiohttp connection error, a reset after the request was written
+# included, to httpx.ConnectTimeout. So where aiohttp's error is in the chain,
+# the innermost one decides: these mean the connection was never made.
+_AIOHTTP_NOT_SENT: tuple[type[BaseException], ...] = (
+    aiohttp.ClientConnectorError,  # refused, DNS, TLS handshake, proxy
+    aiohttp.ConnectionTimeoutError,  # connecting, or waiting for a pooled connection
+    aiohttp.InvalidURL,
 )
 _TIMEOUTS: tuple[type[BaseException], ...] = (
     httpx.TimeoutException,
@@ -139,12 +143,16 @@ def connection_error(
     the request could leave; anything else may have reached GREEN-API.
     """
     chain = _chain(exc)
-    maybe_sent = any(isinstance(link, _MAYBE_SENT) for link in chain)
-    request_sent = maybe_sent or not any(isinstance(link, _NOT_SENT) for link in chain)
+    request_sent = _may_have_been_sent(chain)
     # The failure nearest its source says what went wrong; the innermost link,
     # usually the operating system's or TLS's own error, says why.
     source = next(
-        (link for link in reversed(chain) if isinstance(link, (*_NOT_SENT, *_MAYBE_SENT))), exc
+        (
+            link
+            for link in reversed(chain)
+            if isinstance(link, (*_NOT_SENT, *_MAYBE_SENT, aiohttp.ClientError))
+        ),
+        exc,
     )
     timed_out = isinstance(source, _TIMEOUTS)
     kind = APITimeoutError if timed_out else APIConnectionError
@@ -161,6 +169,15 @@ def connection_error(
     )
     error.__cause__ = scrub_exception(exc, secret)
     return error
+
+
+def _may_have_been_sent(chain: list[BaseException]) -> bool:
+    aiohttp_errors = [link for link in chain if isinstance(link, aiohttp.ClientError)]
+    if aiohttp_errors:
+        return not isinstance(aiohttp_errors[-1], _AIOHTTP_NOT_SENT)
+    if any(isinstance(link, _MAYBE_SENT) for link in chain):
+        return True
+    return not any(isinstance(link, _NOT_SENT) for link in chain)
 
 
 def _root_cause(exc: BaseException) -> BaseException:

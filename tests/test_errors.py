@@ -251,6 +251,28 @@ def wrapped(outer: httpx.RequestError, inner: BaseException) -> httpx.RequestErr
             APIConnectionError,
             True,
         ),
+        # httpx-aiohttp maps every aiohttp connection error to ConnectTimeout,
+        # a reset after the request was written or a failed body write included.
+        (
+            wrapped(httpx.ConnectTimeout("t"), aiohttp.ClientOSError(104, "reset by peer")),
+            APIConnectionError,
+            True,
+        ),
+        (
+            wrapped(httpx.ConnectTimeout("t"), aiohttp.ClientOSError("Can not write body")),
+            APIConnectionError,
+            True,
+        ),
+        (
+            wrapped(httpx.ConnectTimeout("t"), aiohttp.ClientConnectionResetError("closing")),
+            APIConnectionError,
+            True,
+        ),
+        (
+            wrapped(httpx.ConnectError("x"), ConnectionResetError(104, "reset by peer")),
+            APIConnectionError,
+            True,
+        ),
         # Real refusals, whatever the outer name.
         (
             wrapped(httpx.ReadError("x"), ConnectionRefusedError(111, "refused")),

@@ -434,3 +434,18 @@ async def test_create_http_client_with_cookies_stores_them_as_httpx_does(
         await client.send_text_status("two")
     assert recorder.requests[0].headers["cookie"] == "given=1"
     assert sorted(recorder.requests[1].headers["cookie"].split("; ")) == ["given=1", "session=abc"]
+
+
+async def test_replacing_the_own_clients_cookies_keeps_answers_cookies_out(
+    recorder: Recorder,
+) -> None:
+    recorder.responder = lambda request: httpx.Response(
+        200, json={"idMessage": "X"}, headers={"Set-Cookie": "session=abc; Path=/"}
+    )
+    async with AsyncStatusClient(
+        ID_INSTANCE, TOKEN, api_url=API_URL, transport=httpx.MockTransport(recorder)
+    ) as client:
+        client.http_client.cookies = {"given": "1"}
+        await client.send_text_status("one")
+        await client.send_text_status("two")
+    assert [request.headers["cookie"] for request in recorder.requests] == ["given=1", "given=1"]

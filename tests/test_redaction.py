@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import traceback
 
 import aiohttp
@@ -188,3 +190,24 @@ async def test_an_aiohttp_error_carrying_the_url_is_cleaned_in_the_chain(
         await client.send_text_status("hi")
     assert_no_token_anywhere(excinfo.value)
     assert excinfo.value.request_sent is False
+
+
+def test_importing_greenstatus_masks_httpx_request_lines() -> None:
+    # In a fresh interpreter: a shared client logs before any AsyncStatusClient exists.
+    script = f"""
+import logging, sys
+import httpx
+import greenstatus
+logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
+async def main():
+    transport = httpx.MockTransport(lambda request: httpx.Response(200))
+    async with greenstatus.create_http_client(transport=transport) as http:
+        await http.post({url_of("sendTextStatus")!r})
+import anyio
+anyio.run(main)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "/sendTextStatus/*** " in done.stdout
+    assert TOKEN not in done.stdout + done.stderr

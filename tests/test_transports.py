@@ -24,6 +24,7 @@ from greenstatus import (
     APIConnectionError,
     APITimeoutError,
     AsyncStatusClient,
+    ExponentialBackoff,
     NoRetry,
     RateLimitError,
     create_http_client,
@@ -148,6 +149,20 @@ async def test_a_hang_up_after_reading_may_have_been_delivered(
     assert excinfo.value.request_sent is True
     assert "lost the connection before the answer" in str(excinfo.value)
     assert len(fake.requests) == 1
+
+
+async def test_a_reset_after_reading_may_have_been_delivered_and_is_not_repeated(
+    fake: FakeGreenAPI, connect: Connect
+) -> None:
+    fake.drop_next(reset=True)
+    async with fake.serve() as url:
+        client = connect(url, 5.0).with_options(retry=ExponentialBackoff(initial=0.01))
+        with pytest.raises(APIConnectionError) as excinfo:
+            await client.send_text_status("hi")
+    assert type(excinfo.value) is APIConnectionError
+    assert excinfo.value.request_sent is True
+    assert "lost the connection before the answer" in str(excinfo.value)
+    assert len(fake.requests) == 1  # the default policy never sends it again
 
 
 async def test_a_stalled_answer_is_a_timeout_that_may_have_been_delivered(
@@ -371,3 +386,37 @@ async def test_an_error_answer_arrives_whole(fake: FakeGreenAPI, connect: Connec
     assert excinfo.value.body == {"message": "slow down"}
     assert excinfo.value.headers["retry-after"] == "3"
     assert excinfo.value.status_code == 429
+
+
+@pytest.mark.parametrize("combo", DEFAULT, indirect=True, ids=["asyncio", "trio"])
+async def test_a_slow_body_source_is_not_a_write_timeout(fake: FakeGreenAPI) -> None:
+    # The write timeout bounds writing to the socket, not the body's own
+    # source: three chunks, each longer to come than the write timeout.
+    async def slowly() -> AsyncIterator[bytes]:
+        for _ in range(3):
+            await anyio.sleep(0.4)
+            yield b"x" * (128 * 1024)
+
+    async with fake.serve() as url:
+        client = AsyncStatusClient(
+            fake.id_instance, fake.token, timeout=httpx.Timeout(5.0, write=0.2)
+        )
+        async with client:
+            response = await client.http_client.post(f"{url}/elsewhere", content=slowly())
+    assert response.status_code == 404  # answered: the fake knows no such method
+    [request] = fake.requests
+    assert len(request.body) == 3 * 128 * 1024
+
+
+@pytest.mark.parametrize("combo", DEFAULT, indirect=True, ids=["asyncio", "trio"])
+async def test_a_socks_proxy_from_the_environment_is_handled_as_httpx_handles_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # aiohttp speaks no SOCKS, so it never gets the request: httpx's transport
+    # does, and without socksio installed it refuses at once, as plain httpx does.
+    monkeypatch.setenv("HTTPS_PROXY", f"socks5://127.0.0.1:{free_port()}")
+    with pytest.raises(ImportError, match="socksio") as plain:
+        httpx.AsyncClient()
+    with pytest.raises(ImportError, match="socksio") as ours:
+        AsyncStatusClient("1101000001", "token")
+    assert str(ours.value) == str(plain.value)

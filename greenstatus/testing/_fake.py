@@ -111,6 +111,8 @@ class FakeReply:
     body: bytes = b""
     drop: bool = False
     """Close the connection without answering (the request was read)."""
+    reset: bool = False
+    """With ``drop``: reset the connection (TCP RST) instead of closing it."""
 
 
 @attrs.frozen
@@ -210,10 +212,11 @@ class FakeGreenAPI:
         with self._lock:
             self._faults.extend(_Fault(reply) for _ in range(times))
 
-    def drop_next(self, *, times: int = 1) -> None:
-        """Read the next ``times`` requests, then close the connection unanswered."""
+    def drop_next(self, *, times: int = 1, reset: bool = False) -> None:
+        """Read the next ``times`` requests, then close the connection unanswered:
+        an orderly close, or with ``reset=True`` a TCP reset (RST)."""
         with self._lock:
-            self._faults.extend(_Fault(FakeReply(drop=True)) for _ in range(times))
+            self._faults.extend(_Fault(FakeReply(drop=True, reset=reset)) for _ in range(times))
 
     # -- plugging in ----------------------------------------------------------------
 

@@ -7,7 +7,9 @@ on asyncio and on trio alike, and the caller's event loop never runs server code
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
+import struct
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -86,7 +88,12 @@ class _ServerThread:
         if self.fake.latency > 0:
             await asyncio.sleep(self.fake.latency)
         if reply.drop and request.transport is not None:
-            request.transport.close()  # hang up with the request read, unanswered
+            # Hang up with the request read, unanswered: an orderly close, or a
+            # reset (no lingering: the kernel sends RST).
+            if reply.reset:
+                sock = request.transport.get_extra_info("socket")
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            request.transport.close()
         return web.Response(status=reply.status_code, headers=reply.headers, body=reply.body)
 
     def stop(self) -> None:

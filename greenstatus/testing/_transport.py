@@ -29,7 +29,10 @@ class FakeTransport(httpx.AsyncBaseTransport):
         if self._fake.latency > 0:
             await anyio.sleep(self._fake.latency)
         if reply.drop:
-            # What httpx raises when a real server hangs up after reading the request.
+            # What httpx raises when a real server hangs up (or resets the
+            # connection) after reading the request.
+            if reply.reset:
+                raise httpx.ReadError("[Errno 104] Connection reset by peer", request=request)
             raise httpx.RemoteProtocolError(
                 "Server disconnected without sending a response.", request=request
             )
