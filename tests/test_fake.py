@@ -352,8 +352,9 @@ async def test_recorded_requests_keep_no_token(
     assert fake.token not in repr(fake)
 
 
-async def test_the_documented_example(fake: FakeGreenAPI) -> None:
+async def test_the_documented_example() -> None:
     # docs/testing.md shows this test; it must keep passing as written there.
+    fake = FakeGreenAPI()
     async with AsyncStatusClient(
         fake.id_instance, fake.token, transport=fake.transport()
     ) as client:
