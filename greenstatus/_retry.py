@@ -25,10 +25,13 @@ from ._methods import STATUS_METHODS
 
 __all__ = ["ExponentialBackoff", "NoRetry", "RetryPolicy", "RetrySafety", "retry_safety"]
 
-# The gateway answers that mean "not accepted, try again" (GREEN-API asks to
-# repeat 502 itself). 500 is left out: it also means "file too large".
-_RETRYABLE_STATUS = frozenset({502, 503, 504})
-_CLIENT_CLOSED_REQUEST = 499
+# 503: the service refused the request, try again. 500 is left out: it also
+# means "file too large".
+_RETRYABLE_STATUS = frozenset({503})
+# A gateway answers 502 or 504 when the upstream failed or was slow, which may
+# be after the upstream queued the status; 499 when the client gave up on a
+# request the server may have done.
+_MAYBE_PROCESSED_STATUS = frozenset({499, 502, 504})
 _IDEMPOTENT = frozenset(method.name for method in STATUS_METHODS if method.idempotent)
 
 
@@ -75,7 +78,7 @@ def _safety(error: GreenStatusError) -> RetrySafety:
     if isinstance(error, APIStatusError):
         if error.status_code in _RETRYABLE_STATUS:
             return RetrySafety.SAFE
-        if error.status_code == _CLIENT_CLOSED_REQUEST:
+        if error.status_code in _MAYBE_PROCESSED_STATUS:
             return RetrySafety.AMBIGUOUS
     return RetrySafety.FINAL
 

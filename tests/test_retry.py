@@ -212,15 +212,46 @@ async def test_a_getters_ambiguous_failure_is_retried(
     assert clock.sleeps == [0.5]
 
 
-@pytest.mark.parametrize("status_code", [502, 503, 504])
-async def test_gateway_errors_are_retried(
-    fake: FakeGreenAPI, client: AsyncStatusClient, clock: FakeClock, status_code: int
+async def test_a_503_is_retried(
+    fake: FakeGreenAPI, client: AsyncStatusClient, clock: FakeClock
 ) -> None:
-    fake.fail_next(status_code, times=3)
+    fake.fail_next(503, times=3)
     sent = await client.send_text_status("hi")
     assert len(fake.requests) == 4
     assert clock.sleeps == [0.5, 1.0, 2.0]
     assert [s.id_message for s in fake.statuses] == [sent.id_message]
+
+
+@pytest.mark.parametrize("status_code", [502, 504])
+async def test_a_send_answered_502_or_504_is_not_repeated(
+    fake: FakeGreenAPI, client: AsyncStatusClient, clock: FakeClock, status_code: int
+) -> None:
+    # A gateway may answer so after the upstream queued the status.
+    fake.fail_next(status_code)
+    with pytest.raises(ServerError) as excinfo:
+        await client.send_text_status("hi")
+    assert excinfo.value.status_code == status_code
+    assert retry_safety(excinfo.value) is RetrySafety.AMBIGUOUS
+    assert len(fake.requests) == 1
+    assert clock.sleeps == []
+
+
+@pytest.mark.parametrize("status_code", [502, 504])
+async def test_a_send_answered_502_or_504_is_repeated_when_ambiguity_is_accepted(
+    fake: FakeGreenAPI, client: AsyncStatusClient, status_code: int
+) -> None:
+    fake.fail_next(status_code)
+    await client.send_text_status("hi", retry=attrs.evolve(LONGEST, retry_ambiguous=True))
+    assert len(fake.requests) == 2
+
+
+@pytest.mark.parametrize("status_code", [502, 503, 504])
+async def test_a_getter_answered_by_a_gateway_error_is_retried(
+    fake: FakeGreenAPI, client: AsyncStatusClient, status_code: int
+) -> None:
+    fake.fail_next(status_code)
+    assert await client.get_outgoing_statuses() == []
+    assert len(fake.requests) == 2
 
 
 async def test_instance_not_ready_is_retried(
@@ -438,7 +469,7 @@ async def test_cancelling_during_a_retry_wait_stops_at_once(fake: FakeGreenAPI) 
 async def test_send_all_retries_each_status_on_its_own(
     fake: FakeGreenAPI, client: AsyncStatusClient
 ) -> None:
-    fake.fail_next(502)
+    fake.fail_next(503)
     results = await client.send_all([TextStatus(message="a"), TextStatus(message="b")])
     assert [result.ok for result in results] == [True, True]
     assert len(fake.statuses) == 2
@@ -473,6 +504,18 @@ async def test_send_all_retries_each_status_on_its_own(
         (
             ServerError("x", status_code=500, body="", api_method="sendTextStatus", url="u"),
             RetrySafety.FINAL,
+        ),
+        (
+            ServerError("x", status_code=502, body="", api_method="sendMediaStatus", url="u"),
+            RetrySafety.AMBIGUOUS,
+        ),
+        (
+            ServerError("x", status_code=504, body="", api_method="deleteStatus", url="u"),
+            RetrySafety.AMBIGUOUS,
+        ),
+        (
+            ServerError("x", status_code=503, body="", api_method="sendVoiceStatus", url="u"),
+            RetrySafety.SAFE,
         ),
         (GreenStatusError("other"), RetrySafety.FINAL),
     ],
