@@ -9,7 +9,7 @@ import os
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import TypeVar, cast
+from typing import NoReturn, TypeVar, cast
 from urllib.parse import urlsplit
 
 import anyio
@@ -37,7 +37,7 @@ from ._methods import (
 )
 from ._outcome import TRANSPORT_ERRORS, connection_error, status_error
 from ._ratelimit import RateLimiter
-from ._redaction import install_log_filter, mask_urls, scrub
+from ._redaction import Secret, install_log_filter, mask_urls, scrub, scrub_value
 from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus
 from ._results import (
     IncomingStatus,
@@ -128,7 +128,8 @@ class AsyncStatusClient:
         clock: Clock | None = None,
     ) -> None:
         self._id_instance = _check_id_instance(id_instance)
-        self._token = _check_token(api_token_instance)
+        # Held so that vars(), reprs and pickles never carry it.
+        self._token = Secret(_check_token(api_token_instance))
         self._api_url = _check_base_url("api_url", api_url)
         self._media_url = _check_base_url("media_url", media_url)
         self._max_concurrency = _check_concurrency("max_concurrency", max_concurrency)
@@ -165,11 +166,13 @@ class AsyncStatusClient:
         hosts = {Host.API: self._api_url, Host.MEDIA: self._media_url}
         urls = {
             method.name: f"{hosts[method.host]}/waInstance{self._id_instance}/"
-            f"{method.name}/{self._token}"
+            f"{method.name}/{self._token.reveal()}"
             for method in STATUS_METHODS
         }
-        # Parsed once: httpx then only copies them.
-        self._urls = {name: httpx.URL(url) for name, url in urls.items()}
+        # Parsed once (httpx then only copies them), and hidden: they hold the token.
+        self._urls = Secret(
+            {name: httpx.URL(url) for name, url in urls.items()}, shown="{...: <URL ***>}"
+        )
         self._masked_urls = {name: mask_urls(url) for name, url in urls.items()}
         install_log_filter()
 
@@ -275,6 +278,13 @@ class AsyncStatusClient:
     @property
     def is_closed(self) -> bool:
         return self._closed or self._pool.closed
+
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
+        raise TypeError(
+            "an AsyncStatusClient cannot be pickled or copied: it holds a connection pool "
+            "and the API token. Create one in each process from your configuration "
+            "(AsyncStatusClient.from_env(), for one)"
+        )
 
     def __repr__(self) -> str:
         state = "closed" if self.is_closed else "open"
@@ -538,7 +548,7 @@ class AsyncStatusClient:
         error: GreenStatusError
         request = http.build_request(
             method.http_method,
-            self._urls[method.name],
+            self._urls.reveal()[method.name],
             params=params,
             content=content,
             headers=_JSON_CONTENT if content is not None else None,
@@ -549,11 +559,15 @@ class AsyncStatusClient:
             # could be queued twice, and GREEN-API's methods do not move.
             response = await http.send(request, follow_redirects=False)
         except TRANSPORT_ERRORS as exc:
-            error = connection_error(exc, api_method=method.name, url=url, secret=self._token)
+            error = connection_error(
+                exc, api_method=method.name, url=url, secret=self._token.reveal()
+            )
         else:
             logger.debug("%s answered %d", method.name, response.status_code)
             if not response.is_success:
-                raise status_error(response, api_method=method.name, url=url, secret=self._token)
+                raise status_error(
+                    response, api_method=method.name, url=url, secret=self._token.reveal()
+                )
             return self._parse(method, parse, response, url)
         # Raised here, outside the except block, so the unmasked transport error is
         # not left in __context__; connection_error chains a scrubbed copy instead.
@@ -563,22 +577,31 @@ class AsyncStatusClient:
         self, method: ApiMethod, parse: Callable[[object], T], answer: httpx.Response, url: str
     ) -> T:
         content = answer.content
+        text = content.decode("utf-8", "replace")
+        token = self._token.reveal()
         problem: str
-        body: object = content.decode("utf-8", "replace")
+        body: object = text
         try:
             body = json.loads(content) if content else None
             return parse(body)
         except ValueError as exc:  # JSONDecodeError is a ValueError too
             problem = str(exc)
+        except RecursionError:  # JSON nested deeper than Python reads or walks
+            problem = "it is nested too deeply to read"
+            body = text
+        try:
+            shown = scrub_value(body, token)
+        except RecursionError:
+            shown = scrub(text, token)
         raise ResponseValidationError(
             scrub(
                 f"{method.name} answered {answer.status_code} with an unexpected body: {problem}",
-                self._token,
+                token,
             ),
             api_method=method.name,
             url=url,
             status_code=answer.status_code,
-            body=body,
+            body=shown,
         )
 
 

@@ -48,7 +48,17 @@ _NOT_READY_MARKERS = ("starting process", "not authorized")
 
 
 class GreenStatusError(Exception):
-    """Base class of every error greenstatus raises."""
+    """Base class of every error greenstatus raises.
+
+    Every one survives ``pickle``, ``copy`` and ``deepcopy`` with its fields,
+    so it can cross a process pool or a task queue (the chained ``__cause__``
+    stays behind, as for any pickled exception).
+    """
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Exception's own reduce calls cls(*args), which keyword-only
+        # constructors refuse: rebuild from the arguments and fields instead.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 class InvalidStatusError(GreenStatusError, ValueError):
@@ -205,6 +215,15 @@ class ResponseValidationError(GreenStatusError):
         self.url = url
         self.status_code = status_code
         self.body = body
+
+
+def _rebuild(
+    kind: type[GreenStatusError], args: tuple[object, ...], fields: dict[str, object]
+) -> GreenStatusError:
+    error = kind.__new__(kind)
+    error.args = args
+    error.__dict__.update(fields)
+    return error
 
 
 def _quota_status(block: object) -> QuotaStatus | None:

@@ -25,7 +25,7 @@ from ._exceptions import (
     RateLimitError,
     ServerError,
 )
-from ._redaction import scrub, scrub_exception
+from ._redaction import scrub, scrub_exception, scrub_value
 from ._retry_after import parse_retry_after
 
 __all__ = ["TRANSPORT_ERRORS", "connection_error", "decode_body", "status_error"]
@@ -95,15 +95,17 @@ _MAX_CHAIN = 16
 _BODY_EXCERPT = 300
 
 
-def decode_body(answer: httpx.Response) -> object:
-    """The answer's JSON when it is JSON, else its text (``""`` when empty)."""
+def decode_body(answer: httpx.Response, secret: str) -> object:
+    """The answer's JSON when it is JSON, else its text (``""`` when empty), with
+    the token masked wherever a server or proxy echoed it."""
     content = answer.content
     if not content:
         return ""
+    text = content.decode("utf-8", "replace")
     try:
-        return json.loads(content)
-    except ValueError:
-        return content.decode("utf-8", "replace")
+        return scrub_value(json.loads(content), secret)
+    except (ValueError, RecursionError):  # not JSON, or nested past what Python reads
+        return scrub(text, secret)
 
 
 def status_error(
@@ -111,13 +113,15 @@ def status_error(
 ) -> APIStatusError:
     """The typed error for a non-success answer."""
     code = answer.status_code
-    body = decode_body(answer)
-    excerpt = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+    body = decode_body(answer, secret)
+    excerpt = scrub(answer.content.decode("utf-8", "replace").strip(), secret)
     if len(excerpt) > _BODY_EXCERPT:
         excerpt = excerpt[:_BODY_EXCERPT] + "..."
     reason = answer.reason_phrase or "HTTP error"
     message = scrub(f"{api_method} answered {code} {reason}: {excerpt or '(empty body)'}", secret)
-    headers = answer.headers
+    headers = httpx.Headers(
+        [(name, scrub(value, secret)) for name, value in answer.headers.multi_items()]
+    )
     if code == 429:
         return RateLimitError(
             message,

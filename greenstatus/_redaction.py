@@ -8,8 +8,19 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Generic, NoReturn, TypeVar
 
-__all__ = ["MASK", "install_log_filter", "mask_urls", "scrub", "scrub_exception"]
+__all__ = [
+    "MASK",
+    "Secret",
+    "install_log_filter",
+    "mask_urls",
+    "scrub",
+    "scrub_exception",
+    "scrub_value",
+]
+
+T = TypeVar("T")
 
 MASK = "***"
 
@@ -21,15 +32,47 @@ _TOKEN_IN_PATH = re.compile(r"(/waInstance[^/\s]*/[^/?#\s]+/)[^/?#\s\"'<>]+")
 _MAX_CHAIN = 16
 
 
+class Secret(Generic[T]):
+    """Holds what must not be shown: its repr is a mask, and it refuses pickling,
+    so ``vars()``, reprs and pickles of its holder never carry the value."""
+
+    __slots__ = ("_shown", "_value")
+
+    def __init__(self, value: T, shown: str = MASK) -> None:
+        self._value = value
+        self._shown = shown
+
+    def reveal(self) -> T:
+        return self._value
+
+    def __repr__(self) -> str:
+        return self._shown
+
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
+        raise TypeError("a greenstatus secret (the API token) is never pickled or copied")
+
+
 def mask_urls(text: str) -> str:
     """Replace the token segment of every GREEN-API path in ``text`` with ``***``."""
     return _TOKEN_IN_PATH.sub(rf"\g<1>{MASK}", text)
 
 
 def scrub(text: str, secret: str) -> str:
-    """Mask GREEN-API paths in ``text`` and any other literal occurrence of ``secret``."""
-    masked = mask_urls(text)
-    return masked.replace(secret, MASK) if secret else masked
+    """Mask every literal occurrence of ``secret`` in ``text``, then the token
+    segment of any GREEN-API path (whatever token it holds)."""
+    literal = text.replace(secret, MASK) if secret else text
+    return mask_urls(literal)
+
+
+def scrub_value(value: object, secret: str) -> object:
+    """``scrub`` through a decoded JSON value: its strings, keys included."""
+    if isinstance(value, str):
+        return scrub(value, secret)
+    if isinstance(value, list):
+        return [scrub_value(item, secret) for item in value]
+    if isinstance(value, dict):
+        return {scrub(str(key), secret): scrub_value(item, secret) for key, item in value.items()}
+    return value
 
 
 class RedactedError(Exception):

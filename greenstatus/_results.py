@@ -7,8 +7,7 @@ never an error: every getter result keeps the item it came from in ``raw``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
+from collections.abc import Iterator, Mapping
 from typing import TypedDict
 
 import attrs
@@ -53,12 +52,33 @@ class SendResult:
         return self.error is None
 
 
+class RawItem(Mapping[str, object]):
+    """The item a result was read from, read-only; unlike ``MappingProxyType``
+    it pickles and copies, so results can cross a process or a task queue."""
+
+    __slots__ = ("_item",)
+
+    def __init__(self, item: Mapping[str, object]) -> None:
+        self._item = dict(item)
+
+    def __getitem__(self, key: str) -> object:
+        return self._item[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._item)
+
+    def __len__(self) -> int:
+        return len(self._item)
+
+    def __repr__(self) -> str:
+        return f"RawItem({self._item!r})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (RawItem, (self._item,))
+
+
 def _raw_field() -> Mapping[str, object]:
-    return attrs.field(factory=dict, converter=_read_only, eq=False, repr=False, hash=False)
-
-
-def _read_only(item: Mapping[str, object]) -> Mapping[str, object]:
-    return MappingProxyType(dict(item))
+    return attrs.field(factory=dict, converter=RawItem, eq=False, repr=False, hash=False)
 
 
 @attrs.frozen(kw_only=True)
