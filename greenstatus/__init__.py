@@ -24,6 +24,7 @@ from ._exceptions import (
     RateLimitError,
     ResponseValidationError,
     ServerError,
+    UnexpectedError,
 )
 from ._http import create_http_client
 from ._methods import DOCUMENTED_RATE_LIMITS
@@ -71,6 +72,7 @@ __all__ = [
     "StatusRecipient",
     "SystemClock",
     "TextStatus",
+    "UnexpectedError",
     "VoiceStatus",
     "__version__",
     "create_http_client",

@@ -23,6 +23,7 @@ from ._exceptions import (
     APIStatusError,
     GreenStatusError,
     ResponseValidationError,
+    UnexpectedError,
 )
 from ._http import DEFAULT_LIMITS, DEFAULT_TIMEOUT, create_http_client
 from ._methods import (
@@ -37,7 +38,14 @@ from ._methods import (
 )
 from ._outcome import TRANSPORT_ERRORS, connection_error, status_error
 from ._ratelimit import RateLimiter
-from ._redaction import Secret, install_log_filter, mask_urls, scrub, scrub_value
+from ._redaction import (
+    Secret,
+    install_log_filter,
+    mask_urls,
+    scrub,
+    scrub_exception,
+    scrub_value,
+)
 from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus
 from ._results import (
     IncomingStatus,
@@ -386,11 +394,17 @@ class AsyncStatusClient:
                     sent = await self.send(status, retry=retry)
                 except GreenStatusError as error:
                     result = SendResult(status, error=error)
+                except Exception as bug:  # one status's bug must not sink the others
+                    result = SendResult(status, error=self._unexpected(status, bug))
                 else:
                     result = SendResult(status, id_message=sent.id_message)
                 results[index] = result
                 if on_result is not None:
-                    await _run_hook(on_result(index, result))
+                    try:
+                        await _run_hook(on_result(index, result))
+                    except Exception:
+                        # The caller's hook failed: the sends are theirs all the same.
+                        logger.exception("on_result(%d, ...) raised; the other sends go on", index)
                 # Let the event loop run other tasks between one status's answer
                 # and the next one's request: under load, that halves the time
                 # the loop is held at a stretch.
@@ -401,6 +415,22 @@ class AsyncStatusClient:
                 group.start_soon(worker)
         # The group only ends normally once every worker has filled its slots.
         return cast("list[SendResult]", results)
+
+    def _unexpected(self, status: Status, bug: Exception) -> UnexpectedError:
+        """What send_all records for a failure it could not foresee; logged with
+        its traceback (token masked), since it is a bug to report."""
+        token = self._token.reveal()
+        name = status.api_method.name
+        detail = scrub(f"{type(bug).__name__}: {_safe_str(bug)}", token)
+        logger.error(
+            "%s failed unexpectedly (%s)", name, detail, exc_info=scrub_exception(bug, token)
+        )
+        error = UnexpectedError(
+            f"{name} failed unexpectedly ({detail}); the status may have been delivered",
+            api_method=name,
+        )
+        error.__cause__ = scrub_exception(bug, token)
+        return error
 
     async def send_text_status(
         self,
@@ -603,6 +633,13 @@ class AsyncStatusClient:
             status_code=answer.status_code,
             body=shown,
         )
+
+
+def _safe_str(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception:  # a broken __str__ must not hide the failure
+        return "<unprintable>"
 
 
 def _encode_json(body: object) -> bytes:

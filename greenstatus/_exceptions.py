@@ -14,7 +14,8 @@ Every failure of a call ends as one of these; the tree is the whole error model:
     │   ├── RateLimitError 429       .retry_after
     │   ├── QuotaExceededError 466   .invoke_status .correspondents_status
     │   └── ServerError 5xx
-    └── ResponseValidationError     a 2xx answer that is not what the API documents
+    ├── ResponseValidationError     a 2xx answer that is not what the API documents
+    └── UnexpectedError             a failure greenstatus could not foresee (a bug), in send_all
 
 No message, ``str()`` or ``repr()`` of these ever holds the API token: URLs are
 carried with the token replaced by ``***``.
@@ -40,6 +41,7 @@ __all__ = [
     "RateLimitError",
     "ResponseValidationError",
     "ServerError",
+    "UnexpectedError",
 ]
 
 # Phrases GREEN-API uses in a 400 body when the instance cannot send yet but will
@@ -215,6 +217,20 @@ class ResponseValidationError(GreenStatusError):
         self.url = url
         self.status_code = status_code
         self.body = body
+
+
+class UnexpectedError(GreenStatusError):
+    """A send of ``send_all`` failed in a way greenstatus does not foresee: a bug,
+    in greenstatus or below it. The original exception is its ``__cause__``.
+
+    The send may have reached GREEN-API, so the status may have been queued:
+    ``send_all`` records this error as that status's result, and the other
+    sends go on.
+    """
+
+    def __init__(self, message: str, *, api_method: str) -> None:
+        super().__init__(message)
+        self.api_method = api_method
 
 
 def _rebuild(

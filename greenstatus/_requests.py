@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, TypeAlias
 from urllib.parse import urlsplit
 
 import attrs
+import phonenumbers
 
 from ._exceptions import InvalidStatusError
 from ._methods import SEND_MEDIA_STATUS, SEND_TEXT_STATUS, SEND_VOICE_STATUS, ApiMethod
@@ -31,16 +33,30 @@ __all__ = [
 
 MESSAGE_MAX = 500
 CAPTION_MAX = 1024
+# greenstatus's own bounds, where GREEN-API documents none (docs/requests.md
+# gives the reason for each).
+URL_FILE_MAX = 4096
+FILE_NAME_MAX = 255
+PARTICIPANTS_MAX = 5000
+_PARTICIPANT_TEXT_MAX = 64
 VOICE_EXTENSIONS = frozenset({"mp3", "wav"})
 MEDIA_EXTENSIONS = frozenset(
     {"jpg", "jpeg", "png", "gif", "webp", "bmp", "mp4", "mov", "3gp", "avi", "mkv", "webm"}
 )
 
 _COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
-_CHAT_ID = re.compile(r"[1-9]\d{6,14}@c\.us")
+# Digits are ASCII digits: \d would take any script's (Arabic-Indic, fullwidth...).
+_CHAT_ID = re.compile(r"([1-9][0-9]{6,14})@c\.us")
 # What people type around the digits of a phone number: +7 (900) 123-45-67.
 _PHONE_PUNCTUATION = re.compile(r"[\s()\-.]")
-_PHONE_DIGITS = re.compile(r"\+?[1-9]\d{6,14}")
+_PHONE_DIGITS = re.compile(r"\+?([1-9][0-9]{6,14})")
+# Characters that never belong in what is sent: control characters (tab, line
+# feed and carriage return aside, which text may hold) and lone surrogates,
+# which have no UTF-8 form.
+_NOT_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# A URL or a file name holds printable characters only (str.isprintable: no
+# control, format, line or paragraph separator, unassigned or private-use
+# character, no surrogate): nothing in it that a reader cannot see.
 
 
 class Font(enum.Enum):
@@ -61,21 +77,37 @@ def normalize_chat_id(value: object, field: str = "participant") -> str:
     """
     if not isinstance(value, str):
         raise InvalidStatusError(field, f"expected a str, got {type(value).__name__}")
+    if len(value) > _PARTICIPANT_TEXT_MAX:
+        raise InvalidStatusError(
+            field, f"is {len(value)} characters long; a chat id or phone number is shorter"
+        )
     text = value.strip()
     if "@" in text:
-        if _CHAT_ID.fullmatch(text):
+        chat = _CHAT_ID.fullmatch(text)
+        if chat and _possible_number(chat[1]):
             return text
         raise InvalidStatusError(
             field, f"{value!r} is not a contact chat id like '79001234567@c.us'"
         )
-    compact = _PHONE_PUNCTUATION.sub("", text)
-    if _PHONE_DIGITS.fullmatch(compact):
-        return f"{compact.lstrip('+')}@c.us"
+    phone = _PHONE_DIGITS.fullmatch(_PHONE_PUNCTUATION.sub("", text))
+    if phone and _possible_number(phone[1]):
+        return f"{phone[1]}@c.us"
     raise InvalidStatusError(
         field,
         f"{value!r} is neither a chat id like '79001234567@c.us' nor an international "
         "phone number (7 to 15 digits, country code first)",
     )
+
+
+def _possible_number(digits: str) -> bool:
+    """Whether ``digits`` (country code first) can be a phone number there: a
+    known country code and a length that country's numbers can have. So a
+    national number with its trunk prefix (``8 900 ...``) is refused."""
+    try:
+        number = phonenumbers.parse("+" + digits)
+    except phonenumbers.NumberParseException:
+        return False
+    return bool(phonenumbers.is_possible_number(number))
 
 
 def _participants(value: Iterable[str]) -> tuple[str, ...]:
@@ -85,6 +117,10 @@ def _participants(value: Iterable[str]) -> tuple[str, ...]:
         )
     seen: dict[str, None] = {}
     for index, item in enumerate(value):
+        if index >= PARTICIPANTS_MAX:
+            raise InvalidStatusError(
+                "participants", f"more than {PARTICIPANTS_MAX} chat ids; send in batches"
+            )
         seen.setdefault(normalize_chat_id(item, f"participants[{index}]"), None)
     return tuple(seen)
 
@@ -112,8 +148,31 @@ def _text(*, min_len: int = 1, max_len: int | None = None) -> _Validator:
             raise InvalidStatusError(
                 attribute.name, f"is {len(value)} characters long, at most {max_len} allowed"
             )
+        _check_text(attribute.name, value)
 
     return check
+
+
+def _check_text(field: str, value: str) -> None:
+    found = _NOT_IN_TEXT.search(value)
+    if found is not None:
+        _refuse_character(field, found[0], found.start())
+
+
+def _check_printable(field: str, value: str) -> None:
+    if not value.isprintable():
+        index, char = next((i, c) for i, c in enumerate(value) if not c.isprintable())
+        _refuse_character(field, char, index)
+
+
+def _refuse_character(field: str, char: str, index: int) -> None:
+    if "\ud800" <= char <= "\udfff":
+        what = "a lone surrogate"
+    elif unicodedata.category(char) == "Cc":
+        what = "a control character"
+    else:
+        what = f"a character that is not printable ({unicodedata.category(char)})"
+    raise InvalidStatusError(field, f"contains {what}, U+{ord(char):04X}, at position {index}")
 
 
 def _optional(check: _Validator) -> _Validator:
@@ -132,19 +191,35 @@ def _color(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
 def _url_file(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str):
         raise InvalidStatusError(attribute.name, f"expected a str, got {type(value).__name__}")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or value != value.strip():
+    if len(value) > URL_FILE_MAX:
+        raise InvalidStatusError(
+            attribute.name, f"is {len(value)} characters long, at most {URL_FILE_MAX} allowed"
+        )
+    _check_printable(attribute.name, value)
+    if any(char.isspace() for char in value):
+        raise InvalidStatusError(attribute.name, "must not contain white space")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - reading it checks it
+    except ValueError as error:  # a bracket left open, a port that is no number...
+        raise InvalidStatusError(
+            attribute.name, f"{value!r} is not a valid URL ({error})"
+        ) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidStatusError(
             attribute.name, f"{value!r} is not an absolute http(s) URL of the file"
         )
-    if any(char.isspace() for char in value):
-        raise InvalidStatusError(attribute.name, "must not contain white space")
 
 
 def _file_name(allowed: frozenset[str], kind: str) -> _Validator:
     def check(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, str):
             raise InvalidStatusError(attribute.name, f"expected a str, got {type(value).__name__}")
+        if len(value) > FILE_NAME_MAX:
+            raise InvalidStatusError(
+                attribute.name, f"is {len(value)} characters long, at most {FILE_NAME_MAX} allowed"
+            )
+        _check_printable(attribute.name, value)
         if not value or "/" in value or "\\" in value or value != value.strip():
             raise InvalidStatusError(
                 attribute.name, f"{value!r} is not a bare file name like 'horse.mp3'"

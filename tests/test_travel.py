@@ -26,6 +26,7 @@ from greenstatus import (
     ResponseValidationError,
     ServerError,
     TextStatus,
+    UnexpectedError,
 )
 from greenstatus.testing import FakeGreenAPI
 
@@ -76,6 +77,7 @@ ERRORS: list[GreenStatusError] = [
     ResponseValidationError(
         "bad", api_method="sendTextStatus", url=URL, status_code=200, body={"x": 1}
     ),
+    UnexpectedError("sendTextStatus failed unexpectedly (bug)", api_method="sendTextStatus"),
 ]
 
 TRAVELS: dict[str, Callable[[object], object]] = {

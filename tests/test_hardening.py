@@ -1,0 +1,237 @@
+"""No input, answer or bug may lose, double or leak a status."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from greenstatus import (
+    AsyncStatusClient,
+    InvalidStatusError,
+    MediaStatus,
+    NoRetry,
+    ResponseValidationError,
+    Status,
+    TextStatus,
+    UnexpectedError,
+    VoiceStatus,
+    normalize_chat_id,
+)
+
+from .conftest import API_URL, ID_INSTANCE, TOKEN, Recorder
+
+# -- validation: the classes of input, not examples of them -------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: TextStatus(message="hi \ud800 there"), "message"),
+        (lambda: TextStatus(message="nul \x00 inside"), "message"),
+        (lambda: TextStatus(message="escape \x1b[31m"), "message"),
+        (
+            lambda: MediaStatus(url_file="https://h/a.jpg", file_name="a.jpg", caption="\udfff"),
+            "caption",
+        ),
+        (lambda: VoiceStatus(url_file="https://h/a\x00.mp3", file_name="a.mp3"), "url_file"),
+        (lambda: VoiceStatus(url_file="https://h/a.mp3\x7f", file_name="a.mp3"), "url_file"),
+        (lambda: VoiceStatus(url_file="https://[::1/a.mp3", file_name="a.mp3"), "url_file"),
+        (lambda: VoiceStatus(url_file="https://h:99999/a.mp3", file_name="a.mp3"), "url_file"),
+        (lambda: VoiceStatus(url_file="https://h:port/a.mp3", file_name="a.mp3"), "url_file"),
+        (
+            lambda: VoiceStatus(url_file="https://h/" + "a" * 4096 + ".mp3", file_name="a.mp3"),
+            "url_file",
+        ),
+        (lambda: VoiceStatus(url_file="https://h/a.mp3", file_name="a\x00.mp3"), "file_name"),
+        (lambda: VoiceStatus(url_file="https://h/a.mp3", file_name="a\n.mp3"), "file_name"),
+        (
+            lambda: VoiceStatus(url_file="https://h/a.mp3", file_name="a" * 252 + ".mp3"),
+            "file_name",
+        ),
+        (
+            lambda: TextStatus(message="m", participants=["7\uff19\uff10\uff100123456"]),
+            "participants[0]",
+        ),
+        (
+            lambda: TextStatus(message="m", participants=["\u0667\u0669\u0660\u06601234567"]),
+            "participants[0]",
+        ),
+        (lambda: TextStatus(message="m", participants=["8 (900) 123-45-67"]), "participants[0]"),
+        (lambda: TextStatus(message="m", participants=["89001234567@c.us"]), "participants[0]"),
+        (
+            lambda: TextStatus(message="m", participants=["7\uff19\uff10\uff101234567@c.us"]),
+            "participants[0]",
+        ),
+        (lambda: TextStatus(message="m", participants=["7" * 70]), "participants[0]"),
+        (
+            lambda: TextStatus(message="m", participants=[f"+7900{n:07d}" for n in range(5001)]),
+            "participants",
+        ),
+    ],
+)
+def test_input_greenstatus_cannot_send_is_refused_naming_the_field(
+    build: object, field: str
+) -> None:
+    with pytest.raises(InvalidStatusError) as excinfo:
+        build()  # type: ignore[operator]
+    assert excinfo.value.field == field
+
+
+def test_what_people_type_is_still_accepted() -> None:
+    status = TextStatus(
+        message="line one\nline two\ttabbed",
+        participants=["+7 (900) 123-45-67", "447700900123", "+1\u00a0555\u00a0010\u00a09999"],
+    )
+    assert status.participants == ("79001234567@c.us", "447700900123@c.us", "15550109999@c.us")
+    assert TextStatus(message="m", participants=["a" * 0 + "79001234567@c.us"])
+    assert VoiceStatus(url_file="https://h:8443/a%20b.mp3", file_name="горн.mp3")
+
+
+SEND_FIELDS = {
+    "message": st.text(max_size=600),
+    "caption": st.none() | st.text(max_size=1100),
+    "url_file": st.text(max_size=80) | st.text(max_size=40).map(lambda t: "https://h/" + t),
+    "file_name": st.text(max_size=40) | st.text(max_size=20).map(lambda t: t + ".mp3"),
+    "participants": st.lists(st.text(max_size=25), max_size=4),
+    "background_color": st.none() | st.text(max_size=10),
+}
+
+
+def must_be_sendable(status: Status) -> None:
+    # What a constructed status promises: its JSON encodes as UTF-8, whole.
+    json.dumps(status.to_payload(), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    message=SEND_FIELDS["message"],
+    background_color=SEND_FIELDS["background_color"],
+    participants=SEND_FIELDS["participants"],
+)
+def test_any_text_status_input_is_a_sendable_status_or_invalid_status_error(
+    message: str, background_color: str | None, participants: list[str]
+) -> None:
+    try:
+        status = TextStatus(
+            message=message, background_color=background_color, participants=participants
+        )
+    except InvalidStatusError:
+        return
+    must_be_sendable(status)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    url_file=SEND_FIELDS["url_file"],
+    file_name=SEND_FIELDS["file_name"],
+    caption=SEND_FIELDS["caption"],
+    participants=SEND_FIELDS["participants"],
+)
+def test_any_file_status_input_is_a_sendable_status_or_invalid_status_error(
+    url_file: str, file_name: str, caption: str | None, participants: list[str]
+) -> None:
+    for build in (
+        lambda: VoiceStatus(url_file=url_file, file_name=file_name, participants=participants),
+        lambda: MediaStatus(
+            url_file=url_file,
+            file_name=file_name.replace(".mp3", ".jpg"),
+            caption=caption,
+            participants=participants,
+        ),
+    ):
+        try:
+            status = build()
+        except InvalidStatusError:
+            continue
+        must_be_sendable(status)
+        assert status.url_file.isprintable()
+        assert status.file_name.isprintable()
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(max_size=30) | st.integers() | st.none())
+def test_normalize_chat_id_gives_ascii_ids_or_invalid_status_error(value: object) -> None:
+    try:
+        chat_id = normalize_chat_id(value)
+    except InvalidStatusError:
+        return
+    digits, _, domain = chat_id.partition("@")
+    assert domain == "c.us"
+    assert digits.isascii()
+    assert digits.isdigit()
+
+
+# -- send_all keeps its promise ----------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_bug_in_one_send_is_that_status_result_and_the_rest_go_on(
+    recorder: Recorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if b"boom" in request.content:
+            raise RuntimeError(f"unforeseen failure for {request.url}")
+        return httpx.Response(200, json={"idMessage": json.loads(request.content)["message"]})
+
+    recorder.responder = answer
+    statuses: list[Status] = [TextStatus(message=text) for text in ("a", "boom", "c", "d")]
+    async with AsyncStatusClient(
+        ID_INSTANCE, TOKEN, api_url=API_URL, transport=httpx.MockTransport(recorder)
+    ) as client:
+        results = await client.send_all(statuses, max_concurrency=2)
+    assert [result.id_message for result in results] == ["a", None, "c", "d"]
+    error = results[1].error
+    assert isinstance(error, UnexpectedError)
+    assert isinstance(error.__cause__, RuntimeError)
+    assert "may have been delivered" in str(error)
+    assert TOKEN not in str(error)
+    assert TOKEN not in str(error.__cause__)
+    [logged] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert "sendTextStatus failed unexpectedly" in logged.getMessage()
+    assert TOKEN not in caplog.text
+    assert len(recorder.requests) == 4  # one each, nothing sent twice
+
+
+@pytest.mark.anyio
+async def test_an_answer_nested_too_deeply_is_a_typed_error_in_its_result(
+    recorder: Recorder,
+) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if b"deep" in request.content:
+            return httpx.Response(200, content=deep)
+        return httpx.Response(200, json={"idMessage": "ID"})
+
+    recorder.responder = answer
+    async with AsyncStatusClient(
+        ID_INSTANCE,
+        TOKEN,
+        api_url=API_URL,
+        transport=httpx.MockTransport(recorder),
+        retry=NoRetry(),
+    ) as client:
+        results = await client.send_all([TextStatus(message="deep"), TextStatus(message="ok")])
+    assert results[1].id_message == "ID"
+    assert isinstance(results[0].error, ResponseValidationError)
+    assert "nested too deeply" in str(results[0].error)
+
+
+@pytest.mark.anyio
+async def test_a_failing_on_result_hook_stops_no_send(recorder: Recorder) -> None:
+    def hook(index: int, result: object) -> None:
+        raise ValueError("the caller's own bug")
+
+    async with AsyncStatusClient(
+        ID_INSTANCE, TOKEN, api_url=API_URL, transport=httpx.MockTransport(recorder)
+    ) as client:
+        results = await client.send_all(
+            [TextStatus(message=str(n)) for n in range(5)], on_result=hook
+        )
+    assert [result.ok for result in results] == [True] * 5
+    assert len(recorder.requests) == 5
