@@ -23,12 +23,14 @@ from ._exceptions import APIStatusError, GreenStatusError, InvalidStatusError
 from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus
 from ._results import SendResult
 from ._retry import ExponentialBackoff
+from ._version import __version__
 
 __all__ = ["main"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports it
 
 _KINDS: dict[str, type[TextStatus] | type[VoiceStatus] | type[MediaStatus]] = {
     "text": TextStatus,
@@ -47,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = _Output(as_json=args.json, stdout=sys.stdout, stderr=sys.stderr)
     try:
         code: int = anyio.run(args.run, args, out)
+        out.stdout.flush()
     except (UsageError, InvalidStatusError) as error:
         out.error(error)
         return EXIT_USAGE
@@ -55,6 +58,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (greenstatus outgoing | head): end quietly, with
+        # the status a shell gives a process ended by SIGPIPE. Python would try
+        # to flush stdout again at exit, so it points at /dev/null first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     return code
 
 
@@ -68,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Credentials: GREEN_API_ID_INSTANCE, GREEN_API_TOKEN, GREEN_API_URL and "
         "GREEN_API_MEDIA_URL, or --id-instance, --token-file, --api-url and --media-url.",
     )
+    parser.add_argument("--version", action="version", version=f"greenstatus {__version__}")
     _add_common(parser, argparse_default=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -131,13 +142,14 @@ def _add_common(parser: argparse.ArgumentParser, *, argparse_default: bool) -> N
     group.add_argument(
         "--token-file", default=default(None), metavar="PATH", help="file holding the API token"
     )
+    # No %(default)s in help texts: on subcommands the default is SUPPRESS.
     group.add_argument(
         "--max-attempts",
         type=_attempts,
         default=default(ExponentialBackoff().max_attempts),
         metavar="N",
         help="attempts per request, the first included (failures that may have been "
-        "delivered are never repeated); default %(default)s",
+        f"delivered are never repeated); default {ExponentialBackoff().max_attempts}",
     )
 
 

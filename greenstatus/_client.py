@@ -72,9 +72,12 @@ T = TypeVar("T")
 H = TypeVar("H")
 
 _STATUS_TYPES = (TextStatus, VoiceStatus, MediaStatus)
-_ID_INSTANCE = re.compile(r"\d{1,20}")
-# The token is one URL path segment: anything that would end or escape it is refused.
-_TOKEN_FORBIDDEN = re.compile(r"[\s/?#%]")
+_ID_INSTANCE = re.compile(r"[0-9]{1,20}")  # ASCII digits: \d takes any script's
+# GREEN-API's tokens are hex strings. greenstatus takes ASCII letters, digits,
+# '-' and '_': a token is then always exactly one URL path segment (never '.'
+# or '..', never escaped), and masking finds all of it.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_BASE_URL_MAX = 2048
 _JSON_CONTENT = {"Content-Type": "application/json"}
 
 
@@ -728,17 +731,28 @@ def _check_token(token: str) -> str:
     # The value never goes into a message: it is the secret.
     if not isinstance(token, str) or not token:
         raise ValueError("api_token_instance must be a non-empty str")
-    if _TOKEN_FORBIDDEN.search(token):
+    if not _TOKEN.fullmatch(token):
         raise ValueError(
-            "api_token_instance contains white space, '/', '?', '#' or '%': "
-            "it does not look like a GREEN-API token"
+            "api_token_instance does not look like a GREEN-API token: it must be 1 to 256 "
+            "ASCII letters, digits, '-' or '_' (copy apiTokenInstance from the console)"
         )
     return token
 
 
 def _check_base_url(name: str, url: str) -> str:
-    parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+    if not isinstance(url, str):
+        raise TypeError(f"{name} must be a str, got {type(url).__name__}")
+    if len(url) > _BASE_URL_MAX or not url.isprintable() or any(c.isspace() for c in url):
+        raise ValueError(
+            f"{name} must be a URL of at most {_BASE_URL_MAX} printable characters "
+            f"without white space, got {url[:100]!r}"
+        )
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reading it checks it
+    except ValueError as error:
+        raise ValueError(f"{name} is not a valid URL ({error}), got {url!r}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{name} must be an absolute http(s) URL, got {url!r}")
     if parts.query or parts.fragment:
         raise ValueError(f"{name} must not have a query or fragment, got {url!r}")

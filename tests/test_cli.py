@@ -316,3 +316,66 @@ async def test_the_console_script_is_installed() -> None:
         "demo",
     ):
         assert command in done.stdout.decode()
+
+
+SUBCOMMANDS = [
+    "send-text",
+    "send-voice",
+    "send-media",
+    "delete",
+    "stats",
+    "incoming",
+    "outgoing",
+    "send-batch",
+    "demo",
+]
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+async def test_every_subcommands_help_works(command: str) -> None:
+    run = await cli(command, "--help")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith(f"usage: greenstatus {command}")
+    assert "--max-attempts N" in run.stdout
+    assert "default 4" in run.stdout
+
+
+async def test_the_top_level_help_lists_every_subcommand() -> None:
+    run = await cli("--help")
+    assert run.returncode == 0, run.stderr
+    for command in SUBCOMMANDS:
+        assert command in run.stdout
+
+
+async def test_version_prints_the_version() -> None:
+    import greenstatus
+
+    run = await cli("--version")
+    assert run.returncode == 0
+    assert run.stdout == f"greenstatus {greenstatus.__version__}\n"
+
+
+async def test_a_reader_that_goes_away_ends_the_command_quietly(
+    api_url: str, fake: FakeGreenAPI
+) -> None:
+    for number in range(50):
+        fake.handle(
+            "POST",
+            f"/waInstance1101000001/sendTextStatus/{TOKEN}",
+            {},
+            {"content-type": "application/json"},
+            json.dumps({"message": f"status {number}"}).encode(),
+        )
+    environment = {**os.environ, **credentials(api_url)}
+    reader, writer = os.pipe()
+    os.close(reader)  # like `| head` having already exited
+    with anyio.fail_after(60):
+        done = await anyio.run_process(
+            [sys.executable, "-m", "greenstatus", "outgoing"],
+            stdout=writer,
+            env=environment,
+            check=False,
+        )
+    os.close(writer)
+    assert done.returncode == 141
+    assert done.stderr == b""

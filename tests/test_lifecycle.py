@@ -156,6 +156,18 @@ def test_the_default_hosts_are_the_universal_ones() -> None:
         ({"api_url": "ftp://host"}, "api_url"),
         ({"media_url": "https://host/?x=1"}, "media_url"),
         ({"max_concurrency": 0}, "max_concurrency"),
+        ({"id_instance": "\uff11\uff11\uff10\uff11"}, "id_instance"),
+        ({"api_token_instance": ".."}, "api_token_instance"),
+        ({"api_token_instance": "ab/cd"}, "api_token_instance"),
+        ({"api_token_instance": "ab%2Fcd"}, "api_token_instance"),
+        ({"api_token_instance": "a'b\"c<d>"}, "api_token_instance"),
+        ({"api_token_instance": "t\u00f6ken"}, "api_token_instance"),
+        ({"api_token_instance": "x" * 257}, "api_token_instance"),
+        ({"api_url": "https://1101.api.greenapi.com:99999"}, "api_url"),
+        ({"api_url": "https://1101.api.greenapi.com:port"}, "api_url"),
+        ({"api_url": "https://[::1"}, "api_url"),
+        ({"api_url": "https://host\x00/"}, "api_url"),
+        ({"media_url": "https://host/" + "p" * 2048}, "media_url"),
     ],
 )
 def test_bad_configuration_is_refused_naming_the_parameter(
@@ -165,6 +177,17 @@ def test_bad_configuration_is_refused_naming_the_parameter(
     arguments.update(kwargs)
     with pytest.raises(ValueError, match=field):
         AsyncStatusClient(**arguments)  # type: ignore[arg-type]
+
+
+def test_a_bad_token_is_never_echoed_in_the_error() -> None:
+    with pytest.raises(ValueError, match="api_token_instance") as excinfo:
+        AsyncStatusClient(ID_INSTANCE, "secret..value")
+    assert "secret" not in str(excinfo.value)
+
+
+def test_a_url_that_is_not_a_str_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="api_url"):
+        AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=b"https://h")  # type: ignore[arg-type]
 
 
 def test_http_client_must_be_an_async_httpx_client() -> None:
