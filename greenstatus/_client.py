@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import logging
 import os
 import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import NoReturn, TypeVar, cast
 from urllib.parse import urlsplit
@@ -590,7 +591,11 @@ class AsyncStatusClient:
         try:
             # Never a redirect: a status POSTed again to wherever a 3xx points
             # could be queued twice, and GREEN-API's methods do not move.
-            response = await http.send(request, follow_redirects=False)
+            response = await http.send(request, follow_redirects=False, stream=True)
+            try:
+                body, whole = await _read_bounded(response, method.answer_max)
+            finally:
+                await response.aclose()
         except TRANSPORT_ERRORS as exc:
             error = connection_error(
                 exc, api_method=method.name, url=url, secret=self._token.reveal()
@@ -598,18 +603,32 @@ class AsyncStatusClient:
         else:
             logger.debug("%s answered %d", method.name, response.status_code)
             if not response.is_success:
+                # An error answer keeps its meaning, its body cut at the bound.
                 raise status_error(
-                    response, api_method=method.name, url=url, secret=self._token.reveal()
+                    response, body, api_method=method.name, url=url, secret=self._token.reveal()
                 )
-            return self._parse(method, parse, response, url)
+            if not whole:
+                raise ResponseValidationError(
+                    f"{method.name} answered {response.status_code} with a body over "
+                    f"{method.answer_max} bytes, more than the API documents; it was not read",
+                    api_method=method.name,
+                    url=url,
+                    status_code=response.status_code,
+                    body="",
+                )
+            return self._parse(method, parse, response, body, url)
         # Raised here, outside the except block, so the unmasked transport error is
         # not left in __context__; connection_error chains a scrubbed copy instead.
         raise error
 
     def _parse(
-        self, method: ApiMethod, parse: Callable[[object], T], answer: httpx.Response, url: str
+        self,
+        method: ApiMethod,
+        parse: Callable[[object], T],
+        answer: httpx.Response,
+        content: bytes,
+        url: str,
     ) -> T:
-        content = answer.content
         text = content.decode("utf-8", "replace")
         token = self._token.reveal()
         problem: str
@@ -636,6 +655,26 @@ class AsyncStatusClient:
             status_code=answer.status_code,
             body=shown,
         )
+
+
+async def _read_bounded(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """At most ``limit`` bytes of the answer (decoded, so a compressed one counts
+    as it expands), and whether that was all of it."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit and response.is_success:
+        return b"", False  # not worth a byte of reading
+    chunks: list[bytes] = []
+    size = 0
+    # httpx's aiter_bytes is an async generator (typed as an iterator).
+    chunks_of = cast("AsyncGenerator[bytes, None]", response.aiter_bytes())
+    async with contextlib.aclosing(chunks_of) as stream:
+        async for chunk in stream:
+            size += len(chunk)
+            if size > limit:
+                chunks.append(chunk[: limit - (size - len(chunk))])
+                return b"".join(chunks), False
+            chunks.append(chunk)
+    return b"".join(chunks), True
 
 
 def _safe_str(exc: BaseException) -> str:

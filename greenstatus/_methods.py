@@ -40,6 +40,8 @@ class ApiMethod:
     http_method: str
     rate_per_second: int | None
     host: Host = Host.API
+    answer_max: int = 1024 * 1024
+    """The most bytes of an answer greenstatus reads (docs/client.md derives it)."""
 
     @property
     def idempotent(self) -> bool:
@@ -51,9 +53,13 @@ SEND_TEXT_STATUS = ApiMethod("sendTextStatus", "POST", 5)
 SEND_VOICE_STATUS = ApiMethod("sendVoiceStatus", "POST", 5)
 SEND_MEDIA_STATUS = ApiMethod("sendMediaStatus", "POST", 5)
 DELETE_STATUS = ApiMethod("deleteStatus", "POST", 10)
-GET_STATUS_STATISTIC = ApiMethod("getStatusStatistic", "GET", 1)
-GET_INCOMING_STATUSES = ApiMethod("getIncomingStatuses", "GET", 1)
-GET_OUTGOING_STATUSES = ApiMethod("getOutgoingStatuses", "GET", 1)
+# The getters' answers grow with the account: a day of statuses, each item a
+# couple of KiB of fields and a base64 jpegThumbnail of up to ~30 KiB, from the
+# 1024 contacts a status reaches posting a status or two: about 64 MiB.
+_LIST_ANSWER_MAX = 64 * 1024 * 1024
+GET_STATUS_STATISTIC = ApiMethod("getStatusStatistic", "GET", 1, answer_max=_LIST_ANSWER_MAX)
+GET_INCOMING_STATUSES = ApiMethod("getIncomingStatuses", "GET", 1, answer_max=_LIST_ANSWER_MAX)
+GET_OUTGOING_STATUSES = ApiMethod("getOutgoingStatuses", "GET", 1, answer_max=_LIST_ANSWER_MAX)
 # No documented rate: uploads are limited by their size (100 MB) instead.
 UPLOAD_FILE = ApiMethod("uploadFile", "POST", None, Host.MEDIA)
 

@@ -95,10 +95,9 @@ _MAX_CHAIN = 16
 _BODY_EXCERPT = 300
 
 
-def decode_body(answer: httpx.Response, secret: str) -> object:
+def decode_body(content: bytes, secret: str) -> object:
     """The answer's JSON when it is JSON, else its text (``""`` when empty), with
     the token masked wherever a server or proxy echoed it."""
-    content = answer.content
     if not content:
         return ""
     text = content.decode("utf-8", "replace")
@@ -109,12 +108,12 @@ def decode_body(answer: httpx.Response, secret: str) -> object:
 
 
 def status_error(
-    answer: httpx.Response, *, api_method: str, url: str, secret: str
+    answer: httpx.Response, content: bytes, *, api_method: str, url: str, secret: str
 ) -> APIStatusError:
-    """The typed error for a non-success answer."""
+    """The typed error for a non-success answer whose body (read) is ``content``."""
     code = answer.status_code
-    body = decode_body(answer, secret)
-    excerpt = scrub(answer.content.decode("utf-8", "replace").strip(), secret)
+    body = decode_body(content, secret)
+    excerpt = scrub(content.decode("utf-8", "replace").strip(), secret)
     if len(excerpt) > _BODY_EXCERPT:
         excerpt = excerpt[:_BODY_EXCERPT] + "..."
     reason = answer.reason_phrase or "HTTP error"

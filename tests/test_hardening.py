@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -15,6 +17,7 @@ from greenstatus import (
     InvalidStatusError,
     MediaStatus,
     NoRetry,
+    RateLimitError,
     ResponseValidationError,
     Status,
     TextStatus,
@@ -235,3 +238,84 @@ async def test_a_failing_on_result_hook_stops_no_send(recorder: Recorder) -> Non
         )
     assert [result.ok for result in results] == [True] * 5
     assert len(recorder.requests) == 5
+
+
+# -- bounded answers -------------------------------------------------------------------
+
+MiB = 1024 * 1024
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("where", ["loopback", "in-process"])
+async def test_a_send_answer_over_its_bound_is_refused_unread(where: str) -> None:
+    from greenstatus.testing import FakeGreenAPI
+
+    fake = FakeGreenAPI(ID_INSTANCE, TOKEN)
+    fake.fail_next(200, body=b'{"idMessage": "' + b"7" * (2 * MiB) + b'"}')
+    async with fake.serve() as url:
+        transport = None if where == "loopback" else fake.transport()
+        async with AsyncStatusClient(
+            ID_INSTANCE, TOKEN, api_url=url, transport=transport, retry=NoRetry()
+        ) as client:
+            with pytest.raises(ResponseValidationError, match="over 1048576 bytes") as excinfo:
+                await client.send_text_status("hi")
+    assert excinfo.value.status_code == 200
+
+
+@pytest.mark.anyio
+# Stopping early leaves httpx's inner stream generators unfinished (the stream
+# is closed under them), which trio reports when they are collected.
+@pytest.mark.filterwarnings("ignore:Async generator 'httpx.:ResourceWarning")
+async def test_an_answer_without_a_length_is_read_only_up_to_the_bound(
+    recorder: Recorder,
+) -> None:
+    served: list[int] = []
+
+    async def endless() -> AsyncIterator[bytes]:
+        yield b'{"idMessage": "'
+        for _ in range(4096):  # 64 MiB on offer, far past the bound
+            served.append(1)
+            yield b"7" * 16384
+
+    recorder.responder = lambda request: httpx.Response(200, content=endless())
+    async with AsyncStatusClient(
+        ID_INSTANCE, TOKEN, api_url=API_URL, transport=httpx.MockTransport(recorder)
+    ) as client:
+        with pytest.raises(ResponseValidationError):
+            await client.send_text_status("hi")
+    assert len(served) <= 1024 * 1024 // 16384 + 1
+    gc.collect()  # what was left half-read is collected under this test's filter
+
+
+@pytest.mark.anyio
+async def test_an_oversized_error_answer_keeps_its_status_with_the_body_cut(
+    recorder: Recorder,
+) -> None:
+    recorder.responder = lambda request: httpx.Response(
+        429, content=b"x" * (3 * MiB), headers={"Retry-After": "7"}
+    )
+    async with AsyncStatusClient(
+        ID_INSTANCE,
+        TOKEN,
+        api_url=API_URL,
+        transport=httpx.MockTransport(recorder),
+        retry=NoRetry(),
+    ) as client:
+        with pytest.raises(RateLimitError) as excinfo:
+            await client.send_text_status("hi")
+    assert excinfo.value.retry_after == 7.0
+    assert isinstance(excinfo.value.body, str)
+    assert len(excinfo.value.body) == MiB
+
+
+@pytest.mark.anyio
+async def test_a_getters_large_answer_within_its_bound_is_read(recorder: Recorder) -> None:
+    item = {"type": "outgoing", "idMessage": "X", "timestamp": 1, "typeMessage": "imageMessage"}
+    thumbnail = "A" * 30_000
+    items = [{**item, "idMessage": f"X{n}", "jpegThumbnail": thumbnail} for n in range(100)]
+    recorder.responder = lambda request: httpx.Response(200, json=items)  # about 3 MiB
+    async with AsyncStatusClient(
+        ID_INSTANCE, TOKEN, api_url=API_URL, transport=httpx.MockTransport(recorder)
+    ) as client:
+        statuses = await client.get_outgoing_statuses()
+    assert len(statuses) == 100
