@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 import json
 import logging
 import os
 import re
+import sys
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import NoReturn, TypeVar, cast
@@ -108,6 +110,8 @@ class _Pool:
     max_in_flight: int | None
     """Connections of greenstatus's own default pool; ``None`` when unknown."""
     closed: bool = False
+    loop: object = None
+    """The event loop of the first call: pools and rate limiters belong to one."""
 
 
 class AsyncStatusClient:
@@ -383,6 +387,7 @@ class AsyncStatusClient:
             else _check_concurrency("max_concurrency", max_concurrency)
         )
         self._check_open()  # a closed client refuses before anything starts
+        self._check_event_loop()
         if self._pool.max_in_flight is not None:
             # More sends in flight than the own pool has connections would only
             # queue in the transport, which costs more than waiting here.
@@ -542,6 +547,7 @@ class AsyncStatusClient:
         json_body: object = None,
         params: Mapping[str, str] | None = None,
     ) -> T:
+        self._check_event_loop()
         policy = self._retry if retry is None else _check_retry(retry)
         content = None if json_body is None else _encode_json(json_body)  # once, not per attempt
         attempt = 0
@@ -567,6 +573,17 @@ class AsyncStatusClient:
             finally:
                 slot.release()
             await self._clock.sleep(delay)
+
+    def _check_event_loop(self) -> None:
+        loop = _running_loop()
+        if self._pool.loop is None:
+            self._pool.loop = loop
+        elif loop is not self._pool.loop:
+            raise RuntimeError(
+                "this AsyncStatusClient was first used in another event loop, and its "
+                "connection pool and rate limiter belong to that loop: create one client "
+                "per event loop (per asyncio.run() or trio.run(), per test)"
+            )
 
     async def _attempt(
         self,
@@ -675,6 +692,18 @@ async def _read_bounded(response: httpx.Response, limit: int) -> tuple[bytes, bo
                 return b"".join(chunks), False
             chunks.append(chunk)
     return b"".join(chunks), True
+
+
+def _running_loop() -> object:
+    """The running event loop: asyncio's loop object, or trio's run token."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    trio = sys.modules.get("trio")
+    if trio is not None:
+        return trio.lowlevel.current_trio_token()
+    raise RuntimeError("greenstatus runs inside an asyncio or trio event loop")
 
 
 def _safe_str(exc: BaseException) -> str:

@@ -472,3 +472,23 @@ async def test_replacing_the_own_clients_cookies_keeps_answers_cookies_out(
         await client.send_text_status("one")
         await client.send_text_status("two")
     assert [request.headers["cookie"] for request in recorder.requests] == ["given=1", "given=1"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [("asyncio", "asyncio"), ("asyncio", "trio"), ("trio", "asyncio")]
+)
+def test_a_second_event_loop_is_refused_clearly(first: str, second: str) -> None:
+    import anyio
+
+    recorder = Recorder()
+    client = AsyncStatusClient(ID_INSTANCE, TOKEN, transport=httpx.MockTransport(recorder))
+
+    async def send() -> None:
+        await client.send_text_status("hi")
+
+    anyio.run(send, backend=first)
+    with pytest.raises(RuntimeError, match="first used in another event loop"):
+        anyio.run(send, backend=second)
+    with pytest.raises(RuntimeError, match="first used in another event loop"):
+        anyio.run(lambda: client.send_all([TextStatus(message="x")]), backend=second)
+    assert len(recorder.requests) == 1
