@@ -24,6 +24,7 @@ from ._clock import Clock, SystemClock
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
+    APITimeoutError,
     GreenStatusError,
     ResponseValidationError,
     UnexpectedError,
@@ -61,7 +62,7 @@ from ._results import (
     parse_sent,
     parse_statistic,
 )
-from ._retry import ExponentialBackoff, RetryPolicy
+from ._retry import ExponentialBackoff, RetryPolicy, RetrySafety, retry_safety
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncStatusClient", "OnResult", "OnRetry"]
 
@@ -98,6 +99,14 @@ class _NotGiven:
 
 
 _NOT_GIVEN = _NotGiven()
+
+
+@attrs.define
+class _Progress:
+    """Where one call stands, for the error its deadline raises."""
+
+    in_flight: bool = False
+    may_have_been_sent: bool = False
 
 
 @attrs.define(eq=False)
@@ -137,6 +146,7 @@ class AsyncStatusClient:
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         retry: RetryPolicy | None = None,
         on_retry: OnRetry | None = None,
@@ -150,6 +160,7 @@ class AsyncStatusClient:
         self._media_url = _check_base_url("media_url", media_url)
         self._max_concurrency = _check_concurrency("max_concurrency", max_concurrency)
         given = _check_timeout(timeout) if timeout is not None else None
+        self._deadline = _check_deadline(deadline)
         self._retry = _check_retry(retry) if retry is not None else ExponentialBackoff()
         self._on_retry = _check_hook("on_retry", on_retry)
         self._clock: Clock = clock if clock is not None else SystemClock()
@@ -199,6 +210,7 @@ class AsyncStatusClient:
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         retry: RetryPolicy | None = None,
         on_retry: OnRetry | None = None,
@@ -222,6 +234,7 @@ class AsyncStatusClient:
             http_client=http_client,
             transport=transport,
             timeout=timeout,
+            deadline=deadline,
             max_concurrency=max_concurrency,
             retry=retry,
             on_retry=on_retry,
@@ -234,6 +247,7 @@ class AsyncStatusClient:
         *,
         retry: RetryPolicy | _NotGiven | None = _NOT_GIVEN,
         timeout: float | httpx.Timeout | _NotGiven | None = _NOT_GIVEN,
+        deadline: float | _NotGiven | None = _NOT_GIVEN,
         on_retry: OnRetry | _NotGiven | None = _NOT_GIVEN,
         max_concurrency: int | _NotGiven = _NOT_GIVEN,
     ) -> AsyncStatusClient:
@@ -262,6 +276,8 @@ class AsyncStatusClient:
                 if timeout is not None
                 else (DEFAULT_TIMEOUT if self._pool.owned else None)
             )
+        if not isinstance(deadline, _NotGiven):
+            derived._deadline = _check_deadline(deadline)
         if not isinstance(on_retry, _NotGiven):
             derived._on_retry = _check_hook("on_retry", on_retry)
         if not isinstance(max_concurrency, _NotGiven):
@@ -550,13 +566,34 @@ class AsyncStatusClient:
         self._check_event_loop()
         policy = self._retry if retry is None else _check_retry(retry)
         content = None if json_body is None else _encode_json(json_body)  # once, not per attempt
+        if self._deadline is None:
+            return await self._attempts(method, parse, policy, content, params, _Progress())
+        progress = _Progress()
+        with anyio.move_on_after(self._deadline) as scope:
+            return await self._attempts(method, parse, policy, content, params, progress)
+        assert scope.cancelled_caught
+        raise self._past_deadline(method, progress)
+
+    async def _attempts(
+        self,
+        method: ApiMethod,
+        parse: Callable[[object], T],
+        policy: RetryPolicy,
+        content: bytes | None,
+        params: Mapping[str, str] | None,
+        progress: _Progress,
+    ) -> T:
         attempt = 0
         while True:
             attempt += 1
             slot = await self._limiter.acquire(method.name)
+            progress.in_flight = True
             try:
                 return await self._attempt(method, parse, content, params)
             except GreenStatusError as error:
+                # The attempt ended (a cancellation leaves it marked in flight).
+                progress.in_flight = False
+                progress.may_have_been_sent |= retry_safety(error) is RetrySafety.AMBIGUOUS
                 delay = policy.next_delay(attempt, error)
                 if delay is None:
                     raise
@@ -573,6 +610,21 @@ class AsyncStatusClient:
             finally:
                 slot.release()
             await self._clock.sleep(delay)
+
+    def _past_deadline(self, method: ApiMethod, progress: _Progress) -> APITimeoutError:
+        # An attempt cut off in flight may have been delivered; so may one that
+        # failed ambiguously before. Waiting for the rate limiter or a backoff
+        # sent nothing.
+        sent = progress.in_flight or progress.may_have_been_sent
+        where = "during an attempt" if progress.in_flight else "while waiting"
+        fate = "it may have been delivered" if sent else "it was not sent"
+        return APITimeoutError(
+            f"{method.name} did not complete within its deadline of {self._deadline:g} s "
+            f"({where}); {fate}",
+            request_sent=sent,
+            api_method=method.name,
+            url=self._masked_urls[method.name],
+        )
 
     def _check_event_loop(self) -> None:
         loop = _running_loop()
@@ -831,6 +883,14 @@ def _check_concurrency(name: str, value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
     return value
+
+
+def _check_deadline(deadline: float | None) -> float | None:
+    if deadline is None:
+        return None
+    if isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or not deadline > 0:
+        raise ValueError(f"deadline must be a positive number of seconds, got {deadline!r}")
+    return float(deadline)
 
 
 def _check_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:

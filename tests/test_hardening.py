@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 
+import anyio
 import httpx
 import pytest
 from hypothesis import given, settings
@@ -319,3 +320,87 @@ async def test_a_getters_large_answer_within_its_bound_is_read(recorder: Recorde
     ) as client:
         statuses = await client.get_outgoing_statuses()
     assert len(statuses) == 100
+
+
+# -- a total deadline --------------------------------------------------------------
+
+
+class FixedDelay:
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+
+    def next_delay(self, attempt: int, error: object) -> float | None:
+        return self.delay if attempt < 5 else None
+
+
+@pytest.mark.anyio
+async def test_a_deadline_ends_a_wait_in_the_rate_limiter_with_nothing_sent() -> None:
+    from greenstatus import APITimeoutError
+    from greenstatus.testing import FakeGreenAPI
+
+    fake = FakeGreenAPI(ID_INSTANCE, TOKEN)
+    async with AsyncStatusClient(
+        ID_INSTANCE,
+        TOKEN,
+        transport=fake.transport(),
+        rate_limits={"sendTextStatus": 1},
+        deadline=0.3,
+    ) as client:
+        await client.send_text_status("first")
+        with anyio.fail_after(5), pytest.raises(APITimeoutError) as excinfo:
+            await client.send_text_status("second waits a second for its place")
+    assert excinfo.value.request_sent is False
+    assert "deadline of 0.3 s (while waiting)" in str(excinfo.value)
+    assert len(fake.requests) == 1
+
+
+@pytest.mark.anyio
+async def test_a_deadline_cutting_an_attempt_short_may_have_delivered_it() -> None:
+    from greenstatus import APITimeoutError
+    from greenstatus.testing import FakeGreenAPI
+
+    fake = FakeGreenAPI(ID_INSTANCE, TOKEN, latency=2.0)
+    async with (
+        fake.serve() as url,
+        AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=url, timeout=10.0, deadline=0.3) as client,
+    ):
+        with anyio.fail_after(5), pytest.raises(APITimeoutError) as excinfo:
+            await client.send_text_status("slow")
+    assert excinfo.value.request_sent is True
+    assert "(during an attempt)" in str(excinfo.value)
+    assert len(fake.requests) == 1
+
+
+@pytest.mark.anyio
+async def test_a_deadline_covers_the_backoff_and_keeps_what_the_attempts_said() -> None:
+    from greenstatus import APITimeoutError
+    from greenstatus.testing import FakeGreenAPI
+
+    fake = FakeGreenAPI(ID_INSTANCE, TOKEN)
+    fake.fail_next(503)  # refused: safe, so the wait that follows sent nothing
+    async with AsyncStatusClient(
+        ID_INSTANCE, TOKEN, transport=fake.transport(), retry=FixedDelay(5.0), deadline=0.3
+    ) as client:
+        with anyio.fail_after(5), pytest.raises(APITimeoutError) as excinfo:
+            await client.send_text_status("hi")
+    assert excinfo.value.request_sent is False
+    fake.fail_next(502)  # may have been processed: the deadline says so
+    async with AsyncStatusClient(
+        ID_INSTANCE, TOKEN, transport=fake.transport(), retry=FixedDelay(5.0), deadline=0.3
+    ) as client:
+        with anyio.fail_after(5), pytest.raises(APITimeoutError) as excinfo:
+            await client.send_text_status("hi")
+    assert excinfo.value.request_sent is True
+    assert len(fake.requests) == 2
+
+
+@pytest.mark.anyio
+async def test_with_options_sets_and_lifts_the_deadline(recorder: Recorder) -> None:
+    client = AsyncStatusClient(ID_INSTANCE, TOKEN, transport=httpx.MockTransport(recorder))
+    with pytest.raises(ValueError, match="deadline"):
+        client.with_options(deadline=0)
+    with pytest.raises(ValueError, match="deadline"):
+        AsyncStatusClient(ID_INSTANCE, TOKEN, deadline=float("nan"))
+    bounded = client.with_options(deadline=5)
+    assert (await bounded.send_text_status("hi")).id_message
+    assert (await bounded.with_options(deadline=None).send_text_status("hi")).id_message
