@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import logging
@@ -10,11 +11,12 @@ from collections.abc import AsyncIterator
 import anyio
 import httpx
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from greenstatus import (
     AsyncStatusClient,
+    GreenStatusError,
     InvalidStatusError,
     MediaStatus,
     NoRetry,
@@ -404,3 +406,93 @@ async def test_with_options_sets_and_lifts_the_deadline(recorder: Recorder) -> N
     bounded = client.with_options(deadline=5)
     assert (await bounded.send_text_status("hi")).id_message
     assert (await bounded.with_options(deadline=None).send_text_status("hi")).id_message
+
+
+# -- properties of every answer and every argument -----------------------------------
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                ["idMessage", "timestamp", "typeMessage", "participant", "status", "chatId", "x"]
+            )
+            | st.text(max_size=6),
+            children,
+            max_size=6,
+        )
+    ),
+    max_leaves=20,
+)
+
+
+def answering(body: bytes, status_code: int) -> AsyncStatusClient:
+    return AsyncStatusClient(
+        ID_INSTANCE,
+        TOKEN,
+        api_url=API_URL,
+        transport=httpx.MockTransport(lambda request: httpx.Response(status_code, content=body)),
+        retry=NoRetry(),
+        rate_limits=None,
+    )
+
+
+async def every_method(client: AsyncStatusClient) -> None:
+    errors: list[GreenStatusError] = []
+    for call in (
+        lambda: client.send_text_status("hi"),
+        lambda: client.delete_status("ID"),
+        lambda: client.get_status_statistic("ID"),
+        lambda: client.get_incoming_statuses(),
+        lambda: client.get_outgoing_statuses(30),
+    ):
+        try:
+            await call()
+        except GreenStatusError as error:
+            errors.append(error)
+    assert all(TOKEN not in str(error) for error in errors)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    body=JSON.map(lambda value: json.dumps(value).encode())
+    | st.binary(max_size=40)
+    | st.text(max_size=40).map(lambda text: text.encode("utf-8", "surrogatepass")),
+    status_code=st.sampled_from([200, 201, 204, 301, 400, 401, 403, 404, 429, 466, 499, 500, 502]),
+)
+def test_any_answer_ends_as_a_result_or_a_typed_error(body: bytes, status_code: int) -> None:
+    anyio.run(every_method, answering(body, status_code))
+
+
+ARGUMENT = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=12)
+    | st.binary(max_size=6)
+    | st.lists(st.integers(), max_size=2)
+)
+
+
+async def call_with(client: AsyncStatusClient, argument: object) -> None:
+    for call in (
+        lambda: client.delete_status(argument),  # type: ignore[arg-type]
+        lambda: client.get_status_statistic(argument),  # type: ignore[arg-type]
+        lambda: client.get_incoming_statuses(argument),  # type: ignore[arg-type]
+        lambda: client.get_outgoing_statuses(argument),  # type: ignore[arg-type]
+        lambda: client.send(argument),  # type: ignore[arg-type]
+        lambda: client.send_all([argument]),  # type: ignore[list-item]
+        lambda: client.send_text_status(argument),  # type: ignore[arg-type]
+        lambda: client.send_voice_status(argument, argument),  # type: ignore[arg-type]
+        lambda: client.send_media_status("https://h/a.jpg", "a.jpg", caption=argument),  # type: ignore[arg-type]
+    ):
+        with contextlib.suppress(GreenStatusError, ValueError, TypeError):
+            await call()
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(argument=ARGUMENT)
+def test_any_method_argument_ends_as_a_result_or_a_documented_error(argument: object) -> None:
+    anyio.run(call_with, answering(b'{"idMessage": "ID"}', 200), argument)
