@@ -19,7 +19,7 @@ import anyio
 import attrs
 
 from ._client import DEFAULT_API_URL, DEFAULT_MEDIA_URL, AsyncStatusClient
-from ._exceptions import APIStatusError, GreenStatusError, InvalidStatusError
+from ._exceptions import APIStatusError, BadRequestError, GreenStatusError, InvalidStatusError
 from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus
 from ._results import SendResult
 from ._retry import ExponentialBackoff
@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out.error(error)
         return EXIT_USAGE
     except GreenStatusError as error:
-        out.error(error)
+        out.error(error, hint=_hint(error, args))
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
@@ -167,7 +167,7 @@ def _client(args: argparse.Namespace) -> AsyncStatusClient:
         raise UsageError("no instance id: set GREEN_API_ID_INSTANCE or pass --id-instance")
     if args.token_file:
         try:
-            token = Path(args.token_file).read_text(encoding="utf-8").strip()
+            token = _decode(Path(args.token_file).read_bytes(), "--token-file").strip()
         except OSError as error:
             raise UsageError(f"cannot read --token-file: {error.strerror}") from None
     else:
@@ -211,10 +211,44 @@ class _Output:
             text = "  ".join(value.ljust(width) for value, width in zip(line, widths, strict=True))
             print(text.rstrip(), file=self.stdout)
 
-    def error(self, error: BaseException) -> None:
+    def error(self, error: BaseException, hint: str | None = None) -> None:
         if self.as_json:
-            print(json.dumps(_error_json(error), ensure_ascii=False), file=self.stdout)
+            data = _error_json(error)
+            if hint:
+                data["hint"] = hint
+            print(json.dumps(data, ensure_ascii=False), file=self.stdout)
         print(f"greenstatus: error: {error}", file=self.stderr)
+        if hint:
+            print(f"greenstatus: hint: {hint}", file=self.stderr)
+
+
+def _hint(error: GreenStatusError, args: argparse.Namespace) -> str | None:
+    """What to check, for the API errors whose cause is in the configuration."""
+    if not isinstance(error, APIStatusError):
+        return None
+    token_from = (
+        f"--token-file {args.token_file}"
+        if getattr(args, "token_file", None)
+        else "GREEN_API_TOKEN"
+    )
+    instance_from = (
+        "--id-instance" if getattr(args, "id_instance", None) else "GREEN_API_ID_INSTANCE"
+    )
+    url_from = "--api-url" if getattr(args, "api_url", None) else "GREEN_API_URL"
+    hints = {
+        401: f"the API token (from {token_from}) is wrong: copy apiTokenInstance from the "
+        "GREEN-API console",
+        403: f"check the instance id (from {instance_from}); the status methods are in beta, "
+        "so GREEN-API support must also have given this instance access to them",
+        404: f"check the API URL (from {url_from}): use the apiUrl the GREEN-API console shows",
+        429: "over the instance's rate limit: wait and send again, or raise --max-attempts",
+        466: "the plan's quota is used up: see the console, or upgrade the plan",
+    }
+    if isinstance(error, BadRequestError) and error.instance_not_ready:
+        return (
+            "the instance is starting or its phone is not linked: scan the QR code in the console"
+        )
+    return hints.get(error.status_code)
 
 
 def _cell(value: object) -> str:
@@ -325,12 +359,23 @@ def _parse_line(number: int, text: str) -> _Line:
 
 
 def _read_lines(source: str) -> list[str]:
-    if source == "-":
-        return sys.stdin.read().splitlines()
+    name = "standard input" if source == "-" else source
     try:
-        return Path(source).read_text(encoding="utf-8").splitlines()
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as error:
-        raise UsageError(f"cannot read {source}: {error.strerror}") from None
+        raise UsageError(f"cannot read {name}: {error.strerror}") from None
+    return _decode(data, name).splitlines()
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise UsageError(
+            f"{name} is not UTF-8 text (line {line}, byte {error.start}: "
+            f"{data[error.start : error.start + 1]!r})"
+        ) from None
 
 
 async def _send_batch(args: argparse.Namespace, out: _Output) -> int:

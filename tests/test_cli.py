@@ -379,3 +379,71 @@ async def test_a_reader_that_goes_away_ends_the_command_quietly(
     os.close(writer)
     assert done.returncode == 141
     assert done.stderr == b""
+
+
+async def test_a_batch_file_that_is_not_utf8_is_a_usage_error_naming_it(
+    api_url: str, tmp_path: Path
+) -> None:
+    batch = tmp_path / "statuses.jsonl"
+    batch.write_bytes(b'{"type": "text", "message": "ok"}\n\xff\xfe broken\n')
+    run = await cli("send-batch", str(batch), env=credentials(api_url))
+    assert run.returncode == 2
+    assert (
+        run.stderr == f"greenstatus: error: {batch} is not UTF-8 text (line 2, byte 34: b'\\xff')\n"
+    )
+
+
+async def test_standard_input_that_is_not_utf8_is_a_usage_error(api_url: str) -> None:
+    environment = {**os.environ, **credentials(api_url)}
+    with anyio.fail_after(60):
+        done = await anyio.run_process(
+            [sys.executable, "-m", "greenstatus", "send-batch", "-"],
+            input=b"\xff",
+            env=environment,
+            check=False,
+        )
+    assert done.returncode == 2
+    assert b"standard input is not UTF-8 text" in done.stderr
+    assert b"Traceback" not in done.stderr
+
+
+async def test_a_token_file_that_is_not_utf8_is_a_usage_error(api_url: str, tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_bytes(b"\xfftoken")
+    env = {key: value for key, value in credentials(api_url).items() if key != "GREEN_API_TOKEN"}
+    run = await cli("send-text", "hi", "--token-file", str(token_file), env=env)
+    assert run.returncode == 2
+    assert "--token-file is not UTF-8 text" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("status_code", "body", "hint"),
+    [
+        (401, {"message": "Unauthorized"}, "the API token (from GREEN_API_TOKEN) is wrong"),
+        (403, {"message": "Forbidden"}, "check the instance id (from GREEN_API_ID_INSTANCE)"),
+        (404, {"message": "Not Found"}, "check the API URL (from GREEN_API_URL)"),
+        (400, {"message": "instance account not authorized"}, "the instance is starting or its"),
+    ],
+)
+async def test_api_errors_say_what_to_check(
+    api_url: str, fake: FakeGreenAPI, status_code: int, body: object, hint: str
+) -> None:
+    fake.fail_next(status_code, body=body, times=4)
+    run = await cli("send-text", "hi", "--max-attempts", "1", env=credentials(api_url))
+    assert run.returncode == 1
+    assert f"greenstatus: hint: {hint}" in run.stderr
+
+
+async def test_a_401_names_the_token_file_it_came_from(
+    api_url: str, fake: FakeGreenAPI, tmp_path: Path
+) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("wrong-token\n")
+    env = {key: value for key, value in credentials(api_url).items() if key != "GREEN_API_TOKEN"}
+    run = await cli("send-text", "hi", "--token-file", str(token_file), "--json", env=env)
+    assert run.returncode == 1
+    [data] = run.json_lines()
+    assert data["hint"] == (
+        f"the API token (from --token-file {token_file}) is wrong: "
+        "copy apiTokenInstance from the GREEN-API console"
+    )
