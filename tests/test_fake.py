@@ -22,7 +22,7 @@ from greenstatus import (
     TextStatus,
     VoiceStatus,
 )
-from greenstatus.testing import DOCUMENTED_RATE_LIMITS, FakeGreenAPI
+from greenstatus.testing import DOCUMENTED_RATE_LIMITS, FakeGreenAPI, FakeReply
 
 pytestmark = pytest.mark.anyio
 
@@ -362,3 +362,27 @@ async def test_the_documented_example() -> None:
     [status] = fake.statuses
     assert status.id_message == sent.id_message
     assert status.payload == {"urlFile": "https://example.com/horse.mp3", "fileName": "horse.mp3"}
+
+
+async def test_a_processed_fault_queues_the_send_then_fails(
+    fake: FakeGreenAPI, client: AsyncStatusClient
+) -> None:
+    fake.fail_next(504, processed=True)
+    with pytest.raises(ServerError):
+        await client.send_text_status("queued anyway")
+    [status] = fake.statuses
+    assert status.payload == {"message": "queued anyway"}
+
+
+async def test_chaos_answers_a_share_of_requests_with_its_faults(
+    fake: FakeGreenAPI, client: AsyncStatusClient
+) -> None:
+    fake.chaos(0.5, [FakeReply(503, {}, b"")], seed=7)
+    results = await client.send_all([TextStatus(message=str(n)) for n in range(40)])
+    failures = sum(not result.ok for result in results)
+    assert 5 < failures < 35
+    assert len(fake.statuses) == 40 - failures
+    fake.chaos(0, [])
+    assert (await client.send_text_status("calm")).id_message
+    with pytest.raises(ValueError, match="rate"):
+        fake.chaos(1.5, [])

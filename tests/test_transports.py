@@ -179,9 +179,6 @@ async def test_a_stalled_answer_is_a_timeout_that_may_have_been_delivered(
 
 
 @pytest.mark.parametrize("combo", DEFAULT, indirect=True, ids=["asyncio", "trio"])
-# httpcore leaves httpx's body generator unfinished when a write times out, and
-# trio reports such a generator when it is collected: httpx's, not greenstatus's.
-@pytest.mark.filterwarnings("ignore:Async generator 'httpx._content.ByteStream:ResourceWarning")
 async def test_the_default_client_applies_the_write_timeout(deaf_listener: socket.socket) -> None:
     url = url_of(deaf_listener)
     client = AsyncStatusClient("1101000001", "token", timeout=httpx.Timeout(5.0, write=0.3))

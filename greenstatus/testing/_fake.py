@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import re
 import ssl
 import threading
 import time
 import uuid
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Literal
 
@@ -113,6 +114,11 @@ class FakeReply:
     """Close the connection without answering (the request was read)."""
     reset: bool = False
     """With ``drop``: reset the connection (TCP RST) instead of closing it."""
+    delay: float = 0.0
+    """Seconds to wait before answering (or dropping), on top of ``latency``."""
+    processed: bool = False
+    """The request is handled first (a send is queued), then this is answered
+    instead: a gateway failing after its upstream did the work."""
 
 
 @attrs.frozen
@@ -171,6 +177,7 @@ class FakeGreenAPI:
         self._clock = clock
         self._instances: dict[str, str] = {id_instance: api_token_instance}
         self._faults: deque[_Fault] = deque()
+        self._chaos: tuple[float, tuple[FakeReply, ...], random.Random] | None = None
         self._ids = itertools.count(1)
         self._accepted: defaultdict[tuple[str, str], deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
@@ -192,11 +199,13 @@ class FakeGreenAPI:
         times: int = 1,
         retry_after: float | str | None = None,
         body: object = None,
+        processed: bool = False,
     ) -> None:
         """Answer the next ``times`` requests with ``status_code``.
 
         ``body`` is sent as JSON (a ``str`` or ``bytes`` as is); ``retry_after``
-        becomes a ``Retry-After`` header.
+        becomes a ``Retry-After`` header. With ``processed=True`` the request is
+        handled first (a send is queued), as by a gateway failing afterwards.
         """
         headers = {"Content-Type": "application/json"}
         if retry_after is not None:
@@ -208,15 +217,17 @@ class FakeGreenAPI:
             headers["Content-Type"] = "text/plain; charset=utf-8"
         else:
             content = _json(body if body is not None else {"message": f"fault {status_code}"})
-        reply = FakeReply(status_code, headers, content)
+        reply = FakeReply(status_code, headers, content, processed=processed)
         with self._lock:
             self._faults.extend(_Fault(reply) for _ in range(times))
 
-    def drop_next(self, *, times: int = 1, reset: bool = False) -> None:
+    def drop_next(self, *, times: int = 1, reset: bool = False, processed: bool = False) -> None:
         """Read the next ``times`` requests, then close the connection unanswered:
-        an orderly close, or with ``reset=True`` a TCP reset (RST)."""
+        an orderly close, or with ``reset=True`` a TCP reset (RST). With
+        ``processed=True`` each request is handled (a send queued) first."""
+        reply = FakeReply(drop=True, reset=reset, processed=processed)
         with self._lock:
-            self._faults.extend(_Fault(FakeReply(drop=True, reset=reset)) for _ in range(times))
+            self._faults.extend(_Fault(reply) for _ in range(times))
 
     # -- plugging in ----------------------------------------------------------------
 
@@ -280,8 +291,9 @@ class FakeGreenAPI:
                     json=decoded,
                 )
             )
-            if self._faults:
-                return self._faults.popleft().reply
+            fault = self._faults.popleft().reply if self._faults else self._chaos_fault()
+            if fault is not None and not fault.processed:
+                return fault
             try:
                 if method is None or method.http_method != http_method:
                     return _refusal(404, "Not Found")
@@ -291,10 +303,31 @@ class FakeGreenAPI:
                     return _refusal(401, "Unauthorized")
                 self._check_rate(id_instance, method)
                 if method is UPLOAD_FILE:
-                    return self._upload(id_instance, headers, body)
-                return self._call(method, id_instance, query, headers, body, decoded)
+                    answer = self._upload(id_instance, headers, body)
+                else:
+                    answer = self._call(method, id_instance, query, headers, body, decoded)
             except _Refused as refused:
-                return _refusal(refused.status_code, str(refused))
+                answer = _refusal(refused.status_code, str(refused))
+            return fault if fault is not None else answer
+
+    def chaos(self, rate: float, faults: Sequence[FakeReply], *, seed: int | None = None) -> None:
+        """From now on, answer each request with one of ``faults``, picked at
+        random, with probability ``rate`` (``0`` ends it); ``seed`` repeats a run.
+
+        Example: ``fake.chaos(0.05, [FakeReply(503), FakeReply(drop=True)], seed=1)``.
+        """
+        if not 0 <= rate <= 1:
+            raise ValueError(f"rate must be between 0 and 1, got {rate!r}")
+        with self._lock:
+            self._chaos = (rate, tuple(faults), random.Random(seed))  # noqa: S311 - not security
+
+    def _chaos_fault(self) -> FakeReply | None:
+        if self._chaos is None:
+            return None
+        rate, faults, chance = self._chaos
+        if not faults or chance.random() >= rate:
+            return None
+        return chance.choice(faults)
 
     def _check_rate(self, id_instance: str, method: ApiMethod) -> None:
         limit = (self.rate_limits or {}).get(method.name)

@@ -85,8 +85,8 @@ class _ServerThread:
             {key.lower(): value for key, value in request.headers.items()},
             body,
         )
-        if self.fake.latency > 0:
-            await asyncio.sleep(self.fake.latency)
+        if self.fake.latency + reply.delay > 0:
+            await asyncio.sleep(self.fake.latency + reply.delay)
         if reply.drop and request.transport is not None:
             # Hang up with the request read, unanswered: an orderly close, or a
             # reset (no lingering: the kernel sends RST).

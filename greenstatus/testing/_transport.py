@@ -26,8 +26,8 @@ class FakeTransport(httpx.AsyncBaseTransport):
             {key.lower(): value for key, value in request.headers.items()},
             body,
         )
-        if self._fake.latency > 0:
-            await anyio.sleep(self._fake.latency)
+        if self._fake.latency + reply.delay > 0:
+            await anyio.sleep(self._fake.latency + reply.delay)
         if reply.drop:
             # What httpx raises when a real server hangs up (or resets the
             # connection) after reading the request.
