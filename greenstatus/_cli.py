@@ -343,7 +343,8 @@ def _parse_line(number: int, text: str) -> _Line:
         return _Line(number, problem=f"not JSON: {error}")
     if not isinstance(item, dict):
         return _Line(number, problem="not a JSON object")
-    kind = _KINDS.get(item.pop("type", None))
+    kind_name = item.pop("type", None)
+    kind = _KINDS.get(kind_name) if isinstance(kind_name, str) else None
     if kind is None:
         return _Line(number, problem="type: must be one of text, voice, media")
     known = {field.name for field in attrs.fields(kind)}

@@ -447,3 +447,42 @@ async def test_a_401_names_the_token_file_it_came_from(
         f"the API token (from --token-file {token_file}) is wrong: "
         "copy apiTokenInstance from the GREEN-API console"
     )
+
+
+async def test_malformed_batch_lines_are_each_named_without_a_traceback(
+    api_url: str, fake: FakeGreenAPI
+) -> None:
+    lines = [
+        '{"type": ["text"], "message": "hi"}',
+        '{"type": "text"}',
+        '{"type": "text", "message": NaN}',
+        '{"type": "text", "message": "hi", "participants": [7]}',
+        '{"type": "text", "message": "hi", "participants": "79001234567"}',
+        '{"type": "voice", "url_file": "https://[::1/a.mp3", "file_name": "a.mp3"}',
+        '{"type": "text", "message": "\\ud800"}',
+        "[1, 2]",
+        "not json",
+    ]
+    run = await cli("send-batch", "-", env=credentials(api_url), stdin="\n".join(lines) + "\n")
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    assert [line.split(":")[0] for line in run.stdout.splitlines()] == [
+        f"line {number}" for number in range(1, len(lines) + 1)
+    ]
+    assert all(": error: " in line for line in run.stdout.splitlines())
+    assert fake.statuses == []
+
+
+async def test_an_argument_that_is_not_text_is_a_usage_error() -> None:
+    # An argument that is not UTF-8 reaches Python as lone surrogates.
+    environment = {**os.environ, "GREEN_API_ID_INSTANCE": "1", "GREEN_API_TOKEN": "t"}
+    with anyio.fail_after(60):
+        done = await anyio.run_process(
+            [sys.executable, "-m", "greenstatus", "send-text", b"caf\xe9"],
+            env=environment,
+            check=False,
+        )
+    assert done.returncode == 2
+    assert done.stderr.decode() == (
+        "greenstatus: error: message: contains a lone surrogate, U+DCE9, at position 3\n"
+    )

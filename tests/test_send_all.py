@@ -209,3 +209,31 @@ async def test_on_result_must_be_callable(client: AsyncStatusClient, recorder: R
     with pytest.raises(TypeError, match="on_result"):
         await client.send_all(texts(1), on_result="print")  # type: ignore[arg-type]
     assert recorder.requests == []
+
+
+@pytest.mark.parametrize("seed", range(12))
+async def test_a_cancellation_at_any_point_leaves_nothing_behind(seed: int) -> None:
+    import random
+
+    chance = random.Random(seed)
+
+    async def slowly(request: httpx.Request) -> httpx.Response:
+        await anyio.sleep(chance.uniform(0, 0.01))
+        message = json.loads(request.content)["message"]
+        return httpx.Response(200, json={"idMessage": f"ID-{message}"})
+
+    async with AsyncStatusClient(
+        "1101000001",
+        "token",
+        transport=httpx.MockTransport(slowly),
+        rate_limits={"sendTextStatus": 1000},
+        max_concurrency=4,
+    ) as client:
+        with anyio.move_on_after(chance.uniform(0, 0.05)):
+            await client.send_all(texts(40))
+        # No place in the rate limiter is left held by a cancelled send...
+        limiter = client._limiter._methods["sendTextStatus"]
+        assert all(slot.ended is not None for slot in limiter._slots)
+        # ...and the client works on, every result on its own input.
+        results = await client.send_all(texts(10))
+    assert [result.id_message for result in results] == [f"ID-m{n}" for n in range(10)]
