@@ -139,19 +139,11 @@ class _EventLoopClient(httpx.AsyncClient):
         limits: httpx.Limits = DEFAULT_LIMITS,
         **kwargs: Any,
     ) -> httpx.AsyncBaseTransport:
-        if proxy.url.scheme.startswith("socks"):
-            # aiohttp speaks no SOCKS: httpx's own transport does, on both loops
-            # (and, as with plain httpx, says at once when socksio is missing).
-            return httpx.AsyncHTTPTransport(
-                verify=verify,
-                cert=cert,
-                trust_env=trust_env,
-                http1=http1,
-                http2=http2,
-                limits=limits,
-                proxy=proxy,
-            )
-        return EventLoopTransport(
+        # aiohttp speaks no SOCKS: httpx's own transport does, on both loops (and,
+        # as with plain httpx, says at once when socksio is missing).
+        socks = proxy.url.scheme.startswith("socks")
+        kind = httpx.AsyncHTTPTransport if socks else EventLoopTransport
+        return kind(
             verify=verify,
             cert=cert,
             trust_env=trust_env,

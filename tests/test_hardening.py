@@ -455,9 +455,12 @@ async def every_method(client: AsyncStatusClient) -> None:
     | st.binary(max_size=40)
     | st.text(max_size=40).map(lambda text: text.encode("utf-8", "surrogatepass")),
     status_code=st.sampled_from([200, 201, 204, 301, 400, 401, 403, 404, 429, 466, 499, 500, 502]),
+    backend=st.sampled_from(["asyncio", "trio"]),
 )
-def test_any_answer_ends_as_a_result_or_a_typed_error(body: bytes, status_code: int) -> None:
-    anyio.run(every_method, answering(body, status_code))
+def test_any_answer_ends_as_a_result_or_a_typed_error(
+    body: bytes, status_code: int, backend: str
+) -> None:
+    anyio.run(every_method, answering(body, status_code), backend=backend)
 
 
 ARGUMENT = (
@@ -488,6 +491,8 @@ async def call_with(client: AsyncStatusClient, argument: object) -> None:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(argument=ARGUMENT)
-def test_any_method_argument_ends_as_a_result_or_a_documented_error(argument: object) -> None:
-    anyio.run(call_with, answering(b'{"idMessage": "ID"}', 200), argument)
+@given(argument=ARGUMENT, backend=st.sampled_from(["asyncio", "trio"]))
+def test_any_method_argument_ends_as_a_result_or_a_documented_error(
+    argument: object, backend: str
+) -> None:
+    anyio.run(call_with, answering(b'{"idMessage": "ID"}', 200), argument, backend=backend)
