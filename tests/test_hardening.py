@@ -93,8 +93,11 @@ def test_what_people_type_is_still_accepted() -> None:
         participants=["+7 (900) 123-45-67", "447700900123", "+1\u00a0555\u00a0010\u00a09999"],
     )
     assert status.participants == ("79001234567@c.us", "447700900123@c.us", "15550109999@c.us")
-    assert TextStatus(message="m", participants=["a" * 0 + "79001234567@c.us"])
-    assert VoiceStatus(url_file="https://h:8443/a%20b.mp3", file_name="горн.mp3")
+    assert TextStatus(message="m", participants=["79001234567@c.us"]).participants == (
+        "79001234567@c.us",
+    )
+    voice = VoiceStatus(url_file="https://h:8443/a%20b.mp3", file_name="горн.mp3")
+    assert voice.file_name == "горн.mp3"
 
 
 SEND_FIELDS = {

@@ -550,7 +550,7 @@ def test_retry_must_be_a_policy() -> None:
 
 
 async def test_an_async_on_retry_is_awaited_before_the_wait(
-    fake: FakeGreenAPI, clock: FakeClock
+    fake: FakeGreenAPI, clock: FakeClock, client: AsyncStatusClient
 ) -> None:
     seen: list[tuple[int, float]] = []
 
@@ -559,14 +559,6 @@ async def test_an_async_on_retry_is_awaited_before_the_wait(
         seen.append((attempt, len(clock.sleeps)))
 
     fake.fail_next(503, times=2)
-    async with AsyncStatusClient(
-        fake.id_instance,
-        fake.token,
-        transport=fake.transport(),
-        retry=LONGEST,
-        clock=clock,
-        on_retry=record,
-    ) as client:
-        await client.send_text_status("hi")
+    await client.with_options(on_retry=record).send_text_status("hi")
     assert seen == [(1, 0), (2, 1)]  # each before its own backoff wait
     assert len(fake.requests) == 3
