@@ -4,6 +4,7 @@ Every failure of a call ends as one of these; the tree is the whole error model:
 
     GreenStatusError
     ├── InvalidStatusError (also ValueError)   bad input, caught before anything is sent
+    │   └── LinkCheckError   .url .reason       url_file would not show (check_links)
     ├── APIConnectionError  .request_sent        no HTTP answer; was the request possibly delivered?
     │   └── APITimeoutError
     ├── APIStatusError  .status_code .body .api_method .url (token masked)
@@ -33,7 +34,9 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "GreenStatusError",
+    "GreenStatusWarning",
     "InvalidStatusError",
+    "LinkCheckError",
     "NotFoundError",
     "PermissionDeniedError",
     "QuotaExceededError",
@@ -63,6 +66,11 @@ class GreenStatusError(Exception):
         return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
+class GreenStatusWarning(UserWarning):
+    """A request GREEN-API accepts but whose status people will struggle to
+    see, such as white text on a white background."""
+
+
 class InvalidStatusError(GreenStatusError, ValueError):
     """A request field is invalid; raised before anything is sent.
 
@@ -73,6 +81,36 @@ class InvalidStatusError(GreenStatusError, ValueError):
         super().__init__(f"{field}: {problem}")
         self.field = field
         self.problem = problem
+
+
+class LinkCheckError(InvalidStatusError):
+    """A ``url_file`` that GREEN-API would accept but whose status would never
+    appear, found by a link check before anything went to GREEN-API.
+
+    ``field`` is ``"url_file"``. ``reason`` says why, as one of
+    ``"status"`` (the link did not answer 2xx), ``"unreachable"`` (no answer at
+    all), ``"content_type"`` (``application/octet-stream``, none, or not the
+    status's kind), ``"attachment"`` (served as a download), ``"too_large"``
+    (over 100 MB). ``status_code``, ``content_type`` and ``size`` are what the
+    link's host answered, where it did.
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        url: str,
+        reason: str,
+        status_code: int | None = None,
+        content_type: str | None = None,
+        size: int | None = None,
+    ) -> None:
+        super().__init__("url_file", problem)
+        self.url = url
+        self.reason = reason
+        self.status_code = status_code
+        self.content_type = content_type
+        self.size = size
 
 
 class APIConnectionError(GreenStatusError):
@@ -251,8 +289,17 @@ def _quota_status(block: object) -> QuotaStatus | None:
         return value if isinstance(value, str) else None
 
     def number(key: str) -> int | None:
+        # GREEN-API's tables type used/total as strings, its examples as numbers.
         value = block.get(key)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            digits = value.strip()
+            if digits.isascii() and digits.isdigit() and len(digits) <= 20:
+                return int(digits)
+        return None
 
     return QuotaStatus(
         method=text("method"),

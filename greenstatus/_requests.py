@@ -10,18 +10,22 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar, TypeAlias
 from urllib.parse import urlsplit
 
 import attrs
 import phonenumbers
 
-from ._exceptions import InvalidStatusError
+from ._exceptions import GreenStatusWarning, InvalidStatusError
 from ._methods import SEND_MEDIA_STATUS, SEND_TEXT_STATUS, SEND_VOICE_STATUS, ApiMethod
 
 __all__ = [
     "MEDIA_EXTENSIONS",
+    "REFUSED_MEDIA_EXTENSIONS",
+    "REFUSED_VOICE_EXTENSIONS",
     "VOICE_EXTENSIONS",
     "Font",
     "MediaStatus",
@@ -40,13 +44,40 @@ FILE_NAME_MAX = 255
 PARTICIPANTS_MAX = 5000
 _PARTICIPANT_TEXT_MAX = 64
 VOICE_EXTENSIONS = frozenset({"mp3", "wav"})
-MEDIA_EXTENSIONS = frozenset(
-    {"jpg", "jpeg", "png", "gif", "webp", "bmp", "mp4", "mov", "3gp", "avi", "mkv", "webm"}
+# GREEN-API's table of supported extensions and users' reports (docs/requests.md
+# gives the source of each): pictures and videos a phone shows as a status.
+MEDIA_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "mp4", "mov", "m4v"})
+# Extensions people try that GREEN-API takes but phones do not show as a
+# status, or does not take at all: why, and what to send instead.
+REFUSED_MEDIA_EXTENSIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "gif": "phones do not show a GIF status (GREEN-API issue #53); convert it to .mp4",
+        "webp": "WebP shows only with a workaround (GREEN-API issue #336); convert it to .jpg "
+        "or .png",
+        "3gp": "3GP is delivered as a file, not shown as a status; convert it to .mp4",
+        "avi": "AVI is not in GREEN-API's table of supported files; convert it to .mp4",
+        "mkv": "MKV is not in GREEN-API's table of supported files; convert it to .mp4",
+        "webm": "WebM is not in GREEN-API's table of supported files; convert it to .mp4",
+        "bmp": "BMP is not in GREEN-API's table of supported files; convert it to .png",
+        "heic": "HEIC is not in GREEN-API's table of supported files; convert it to .jpg",
+        "mp3": "sendMediaStatus does not take audio (users report it); send it as a voice "
+        "status (send_voice_status)",
+        "wav": "sendMediaStatus does not take audio; send it as a voice status (send_voice_status)",
+    }
+)
+REFUSED_VOICE_EXTENSIONS: Mapping[str, str] = MappingProxyType(
+    {
+        ext: f"a voice status takes .mp3 or .wav, not .{ext}; convert it to .mp3"
+        for ext in ("ogg", "oga", "opus", "m4a", "aac", "flac", "amr", "wma")
+    }
 )
 
 _COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 # Digits are ASCII digits: \d would take any script's (Arabic-Indic, fullwidth...).
 _CHAT_ID = re.compile(r"([1-9][0-9]{6,14})@c\.us")
+# A WhatsApp "linked id" (LID): an opaque number, not a phone number, e.g.
+# 120650379300963@lid. GREEN-API documents them as participants.
+_LID = re.compile(r"[1-9][0-9]{5,19}@lid")
 # What people type around the digits of a phone number: +7 (900) 123-45-67.
 _PHONE_PUNCTUATION = re.compile(r"[\s()\-.]")
 _PHONE_DIGITS = re.compile(r"\+?([1-9][0-9]{6,14})")
@@ -84,10 +115,11 @@ def normalize_chat_id(value: object, field: str = "participant") -> str:
     text = value.strip()
     if "@" in text:
         chat = _CHAT_ID.fullmatch(text)
-        if chat and _possible_number(chat[1]):
+        if (chat and _possible_number(chat[1])) or _LID.fullmatch(text):
             return text
         raise InvalidStatusError(
-            field, f"{value!r} is not a contact chat id like '79001234567@c.us'"
+            field,
+            f"{value!r} is not a contact chat id like '79001234567@c.us' or '120650379300963@lid'",
         )
     phone = _PHONE_DIGITS.fullmatch(_PHONE_PUNCTUATION.sub("", text))
     if phone and _possible_number(phone[1]):
@@ -211,7 +243,7 @@ def _url_file(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
         )
 
 
-def _file_name(allowed: frozenset[str], kind: str) -> _Validator:
+def _file_name(allowed: frozenset[str], kind: str, refused: Mapping[str, str]) -> _Validator:
     def check(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, str):
             raise InvalidStatusError(attribute.name, f"expected a str, got {type(value).__name__}")
@@ -229,13 +261,35 @@ def _file_name(allowed: frozenset[str], kind: str) -> _Validator:
             raise InvalidStatusError(
                 attribute.name, f"{value!r} has no extension; GREEN-API needs one"
             )
-        if extension.lower() not in allowed:
+        extension = extension.lower()
+        if extension not in allowed:
             names = ", ".join(f".{ext}" for ext in sorted(allowed))
+            why = refused.get(extension)
+            detail = f": {why}" if why else f"; use one of {names}"
             raise InvalidStatusError(
-                attribute.name, f"{value!r} is not a {kind} file; use one of {names}"
+                attribute.name, f"{value!r} is not a {kind} file a status can show{detail}"
             )
 
     return check
+
+
+# White text needs this contrast against its background to be read as large
+# text (WCAG 2's minimum for large text: 3 to 1).
+_MIN_CONTRAST = 3.0
+
+
+def _contrast_with_white(color: str) -> float:
+    def channel(hex_pair: str) -> float:
+        value = int(hex_pair, 16) / 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(color[i : i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return 1.05 / (luminance + 0.05)
+
+
+_VOICE_FILE_NAME = _file_name(VOICE_EXTENSIONS, "voice", REFUSED_VOICE_EXTENSIONS)
+_MEDIA_FILE_NAME = _file_name(MEDIA_EXTENSIONS, "picture or video", REFUSED_MEDIA_EXTENSIONS)
 
 
 def _payload(**fields: object) -> dict[str, object]:
@@ -254,6 +308,18 @@ class TextStatus:
     font: Font | None = attrs.field(default=None, converter=_font)
     participants: tuple[str, ...] = attrs.field(default=(), converter=_participants)
 
+    def __attrs_post_init__(self) -> None:
+        color = self.background_color
+        if color is not None and _contrast_with_white(color) < _MIN_CONTRAST:
+            warnings.warn(
+                f"background_color {color} is too light for a text status: GREEN-API "
+                f"draws the text in white, which reads at {_contrast_with_white(color):.1f} "
+                f"to 1 on it (at least {_MIN_CONTRAST:g} to 1 is needed); choose a darker "
+                "colour such as '#228B22'",
+                GreenStatusWarning,
+                stacklevel=3,
+            )
+
     def to_payload(self) -> dict[str, object]:
         """The exact JSON body of ``sendTextStatus``."""
         return _payload(
@@ -271,7 +337,7 @@ class VoiceStatus:
     api_method: ClassVar[ApiMethod] = SEND_VOICE_STATUS
 
     url_file: str = attrs.field(validator=_url_file)
-    file_name: str = attrs.field(validator=_file_name(VOICE_EXTENSIONS, "voice"))
+    file_name: str = attrs.field(validator=_VOICE_FILE_NAME)
     background_color: str | None = attrs.field(default=None, validator=_color)
     participants: tuple[str, ...] = attrs.field(default=(), converter=_participants)
 
@@ -292,7 +358,7 @@ class MediaStatus:
     api_method: ClassVar[ApiMethod] = SEND_MEDIA_STATUS
 
     url_file: str = attrs.field(validator=_url_file)
-    file_name: str = attrs.field(validator=_file_name(MEDIA_EXTENSIONS, "picture or video"))
+    file_name: str = attrs.field(validator=_MEDIA_FILE_NAME)
     caption: str | None = attrs.field(
         default=None, validator=_optional(_text(min_len=0, max_len=CAPTION_MAX))
     )

@@ -105,6 +105,10 @@ class IncomingStatus:
     sender_name: str | None = None
     sender_contact_name: str | None = None
     text_message: str | None = None
+    background_color: str | None = None
+    """A text status's background, ``#RRGGBB``."""
+    font: str | None = None
+    """A text status's font, as GREEN-API names it (see :class:`Font`)."""
     download_url: str | None = None
     caption: str | None = None
     file_name: str | None = None
@@ -115,7 +119,11 @@ class IncomingStatus:
 
 @attrs.frozen(kw_only=True)
 class OutgoingStatus:
-    """A status the account posted (getOutgoingStatuses)."""
+    """A status the account posted (getOutgoingStatuses).
+
+    ``timestamp`` is the time of the last action on the status (sent,
+    delivered, read), not the time it was sent.
+    """
 
     id_message: str
     timestamp: int
@@ -124,7 +132,13 @@ class OutgoingStatus:
     chat_id: str | None = None
     status_message: str | None = None
     send_by_api: bool | None = None
+    participants: tuple[str, ...] = ()
+    """Whom it was sent to; empty when it went to all contacts."""
     text_message: str | None = None
+    background_color: str | None = None
+    """A text status's background, ``#RRGGBB``."""
+    font: str | None = None
+    """A text status's font, as GREEN-API names it (see :class:`Font`)."""
     download_url: str | None = None
     caption: str | None = None
     file_name: str | None = None
@@ -135,6 +149,8 @@ class OutgoingStatus:
 
 class _Content(TypedDict):
     text_message: str | None
+    background_color: str | None
+    font: str | None
     download_url: str | None
     caption: str | None
     file_name: str | None
@@ -156,6 +172,13 @@ class _Item:
         if not isinstance(value, str) or not value:
             raise ValueError(f"{self.where}.{key} is {value!r}, expected a non-empty string")
         return value
+
+    def str_or_strs(self, key: str) -> list[str]:
+        """A non-empty string, or a non-empty array of them."""
+        value = self.item.get(key)
+        if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+            return list(value)
+        return [self.required_str(key)]
 
     def required_int(self, key: str) -> int:
         value = self.item.get(key)
@@ -184,12 +207,29 @@ class _Item:
         """What the status shows: its text, or its media file's details."""
         return _Content(
             text_message=self._text_message(),
+            background_color=self._extended("backgroundColor"),
+            font=self._extended("font"),
             download_url=self.media("downloadUrl"),
             caption=self.media("caption"),
             file_name=self.media("fileName"),
             mime_type=self.media("mimeType"),
             jpeg_thumbnail=self.media("jpegThumbnail"),
         )
+
+    def _extended(self, key: str) -> str | None:
+        extended = self.item.get("extendedTextMessage")
+        value = extended.get(key) if isinstance(extended, dict) else None
+        return value if isinstance(value, str) else None
+
+    def participants(self) -> tuple[str, ...]:
+        """Top-level for media, inside ``extendedTextMessage`` for text."""
+        found = self.item.get("participants")
+        extended = self.item.get("extendedTextMessage")
+        if not isinstance(found, list) and isinstance(extended, dict):
+            found = extended.get("participants")
+        if not isinstance(found, list):
+            return ()
+        return tuple(item for item in found if isinstance(item, str))
 
     def _text_message(self) -> str | None:
         found = self.optional_str("textMessage")
@@ -212,17 +252,19 @@ def parse_sent(body: object) -> SentStatus:
 
 
 def parse_statistic(body: object) -> list[StatusRecipient]:
-    """The array of recipients of getStatusStatistic."""
-    recipients = []
+    """The array of recipients of getStatusStatistic.
+
+    GREEN-API's table types ``participant`` as an array, its example as a
+    string: an array gives one recipient per chat id in it.
+    """
+    recipients: list[StatusRecipient] = []
     for index, entry in enumerate(_array(body, "getStatusStatistic")):
         item = _Item(entry, f"[{index}]")
-        recipients.append(
-            StatusRecipient(
-                participant=item.required_str("participant"),
-                status=item.required_str("status"),
-                timestamp=item.required_int("timestamp"),
-                raw=item.item,
-            )
+        status = item.required_str("status")
+        timestamp = item.required_int("timestamp")
+        recipients.extend(
+            StatusRecipient(participant=chat_id, status=status, timestamp=timestamp, raw=item.item)
+            for chat_id in item.str_or_strs("participant")
         )
     return recipients
 
@@ -263,6 +305,7 @@ def parse_outgoing(body: object) -> list[OutgoingStatus]:
                 chat_id=item.optional_str("chatId"),
                 status_message=item.optional_str("statusMessage"),
                 send_by_api=item.optional_bool("sendByApi"),
+                participants=item.participants(),
                 **item.content(),
                 raw=item.item,
             )

@@ -19,6 +19,7 @@ from greenstatus import (
     BadRequestError,
     GreenStatusError,
     InvalidStatusError,
+    LinkCheckError,
     NotFoundError,
     PermissionDeniedError,
     QuotaExceededError,
@@ -52,6 +53,14 @@ def status(kind: type[APIStatusError], code: int, body: object = None) -> APISta
 ERRORS: list[GreenStatusError] = [
     GreenStatusError("plain"),
     InvalidStatusError("participants[1]", "'x' is not a chat id"),
+    LinkCheckError(
+        "served as application/octet-stream",
+        url="https://files.example/a.mp3",
+        reason="content_type",
+        status_code=200,
+        content_type="application/octet-stream",
+        size=1234,
+    ),
     APIConnectionError("failed", request_sent=False, api_method="sendTextStatus", url=URL),
     APITimeoutError("timed out", request_sent=True, api_method="sendTextStatus", url=URL),
     status(APIStatusError, 409),

@@ -65,11 +65,11 @@ async def test_send_voice_status_posts_the_documented_body(
 async def test_send_text_status_posts_the_documented_body(
     client: AsyncStatusClient, recorder: Recorder
 ) -> None:
-    await client.send_text_status("hello", background_color="#FFFFFF", font=Font.NORICAN_REGULAR)
+    await client.send_text_status("hello", background_color="#1E3A8A", font=Font.NORICAN_REGULAR)
     assert_json_post(
         only_request(recorder),
         "sendTextStatus",
-        {"message": "hello", "backgroundColor": "#FFFFFF", "font": "NORICAN_REGULAR"},
+        {"message": "hello", "backgroundColor": "#1E3A8A", "font": "NORICAN_REGULAR"},
     )
 
 
