@@ -30,6 +30,7 @@ from ._exceptions import (
 )
 from ._http import create_http_client
 from ._methods import DOCUMENTED_RATE_LIMITS
+from ._readiness import InstanceSettings, InstanceState, Readiness, ReadinessProblem
 from ._redaction import install_log_filter
 from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus, normalize_chat_id
 from ._results import IncomingStatus, OutgoingStatus, SendResult, SentStatus, StatusRecipient
@@ -54,6 +55,8 @@ __all__ = [
     "GreenStatusError",
     "GreenStatusWarning",
     "IncomingStatus",
+    "InstanceSettings",
+    "InstanceState",
     "InvalidStatusError",
     "LinkCheckError",
     "MediaStatus",
@@ -66,6 +69,8 @@ __all__ = [
     "QuotaExceededError",
     "QuotaStatus",
     "RateLimitError",
+    "Readiness",
+    "ReadinessProblem",
     "ResponseValidationError",
     "RetryPolicy",
     "RetrySafety",

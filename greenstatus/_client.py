@@ -25,23 +25,34 @@ from ._exceptions import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    BadRequestError,
     GreenStatusError,
     ResponseValidationError,
     UnexpectedError,
 )
 from ._http import DEFAULT_LIMITS, DEFAULT_TIMEOUT, create_http_client
 from ._methods import (
+    ALL_METHODS,
     DELETE_STATUS,
     DOCUMENTED_RATE_LIMITS,
     GET_INCOMING_STATUSES,
     GET_OUTGOING_STATUSES,
+    GET_SETTINGS,
+    GET_STATE_INSTANCE,
     GET_STATUS_STATISTIC,
-    STATUS_METHODS,
     ApiMethod,
     Host,
 )
 from ._outcome import TRANSPORT_ERRORS, connection_error, status_error
 from ._ratelimit import RateLimiter
+from ._readiness import (
+    InstanceSettings,
+    InstanceState,
+    Readiness,
+    assess,
+    parse_settings,
+    parse_state,
+)
 from ._redaction import (
     Secret,
     install_log_filter,
@@ -194,7 +205,7 @@ class AsyncStatusClient:
         urls = {
             method.name: f"{hosts[method.host]}/waInstance{self._id_instance}/"
             f"{method.name}/{self._token.reveal()}"
-            for method in STATUS_METHODS
+            for method in ALL_METHODS
         }
         # Parsed once (httpx then only copies them), and hidden: they hold the token.
         self._urls = Secret(
@@ -551,6 +562,35 @@ class AsyncStatusClient:
         return await self._call(
             GET_OUTGOING_STATUSES, parse_outgoing, retry, params=_minutes(minutes)
         )
+
+    # -- the instance ----------------------------------------------------------------
+
+    async def get_state_instance(self, *, retry: RetryPolicy | None = None) -> InstanceState:
+        """The instance's state (getStateInstance): ``InstanceState.AUTHORIZED``
+        when it can send. A state GREEN-API adds later comes back as is."""
+        return await self._call(GET_STATE_INSTANCE, parse_state, retry)
+
+    async def get_settings(self, *, retry: RetryPolicy | None = None) -> InstanceSettings:
+        """The instance's settings (getSettings) that matter to statuses."""
+        return await self._call(GET_SETTINGS, parse_settings, retry)
+
+    async def check_ready(self, *, retry: RetryPolicy | None = None) -> Readiness:
+        """Whether statuses sent now will be seen, and what is in the way.
+
+        Asks getStateInstance, then getSettings, each within its rate limit
+        (1 request/s). The result says whether the instance can send
+        (``can_send``), whether statistics and outgoing statuses will be
+        recorded (``statistics_available``), and lists each problem with a hint.
+        Errors of the calls themselves (a wrong token: 401) are raised.
+        """
+        state = await self.get_state_instance(retry=retry)
+        try:
+            settings: InstanceSettings | None = await self.get_settings(retry=retry)
+        except BadRequestError as error:
+            if not error.instance_not_ready:
+                raise
+            settings = None  # a starting instance may not answer with its settings yet
+        return assess(state, settings)
 
     # -- the one place a request is sent -------------------------------------------
 

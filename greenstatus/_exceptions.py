@@ -24,8 +24,13 @@ carried with the token replaced by ``***``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 import httpx
+
+if TYPE_CHECKING:
+    from ._readiness import InstanceState
 
 __all__ = [
     "APIConnectionError",
@@ -46,10 +51,6 @@ __all__ = [
     "ServerError",
     "UnexpectedError",
 ]
-
-# Phrases GREEN-API uses in a 400 body when the instance cannot send yet but will
-# be able to later (it is starting, or its phone is not linked).
-_NOT_READY_MARKERS = ("starting process", "not authorized")
 
 
 class GreenStatusError(Exception):
@@ -161,13 +162,18 @@ class BadRequestError(APIStatusError):
 
     ``instance_not_ready`` is true when GREEN-API says the instance is starting or
     its account is not authorized: a state that passes, unlike a bad field.
+    ``instance_state`` names that state (``STARTING`` or ``NOT_AUTHORIZED``).
     """
 
     @property
+    def instance_state(self) -> InstanceState | None:
+        from ._readiness import not_ready_state
+
+        return not_ready_state(self.body if isinstance(self.body, str) else repr(self.body))
+
+    @property
     def instance_not_ready(self) -> bool:
-        text = self.body if isinstance(self.body, str) else repr(self.body)
-        lowered = text.lower()
-        return any(marker in lowered for marker in _NOT_READY_MARKERS)
+        return self.instance_state is not None
 
 
 class AuthenticationError(APIStatusError):

@@ -9,11 +9,15 @@ from types import MappingProxyType
 import attrs
 
 __all__ = [
+    "ALL_METHODS",
     "DELETE_STATUS",
     "DOCUMENTED_RATE_LIMITS",
     "GET_INCOMING_STATUSES",
     "GET_OUTGOING_STATUSES",
+    "GET_SETTINGS",
+    "GET_STATE_INSTANCE",
     "GET_STATUS_STATISTIC",
+    "INSTANCE_METHODS",
     "SEND_MEDIA_STATUS",
     "SEND_TEXT_STATUS",
     "SEND_VOICE_STATUS",
@@ -62,6 +66,9 @@ GET_INCOMING_STATUSES = ApiMethod("getIncomingStatuses", "GET", 1, answer_max=_L
 GET_OUTGOING_STATUSES = ApiMethod("getOutgoingStatuses", "GET", 1, answer_max=_LIST_ANSWER_MAX)
 # No documented rate: uploads are limited by their size (100 MB) instead.
 UPLOAD_FILE = ApiMethod("uploadFile", "POST", None, Host.MEDIA)
+# What a sender needs of its instance: not status methods, 1 request/s each.
+GET_STATE_INSTANCE = ApiMethod("getStateInstance", "GET", 1)
+GET_SETTINGS = ApiMethod("getSettings", "GET", 1)
 
 STATUS_METHODS = (
     SEND_TEXT_STATUS,
@@ -73,11 +80,14 @@ STATUS_METHODS = (
     GET_OUTGOING_STATUSES,
 )
 
+INSTANCE_METHODS = (GET_STATE_INSTANCE, GET_SETTINGS)
+ALL_METHODS = (*STATUS_METHODS, *INSTANCE_METHODS, UPLOAD_FILE)
+
 DOCUMENTED_RATE_LIMITS: Mapping[str, int] = MappingProxyType(
     {
         method.name: method.rate_per_second
-        for method in STATUS_METHODS
+        for method in ALL_METHODS
         if method.rate_per_second is not None
     }
 )
-"""Requests per second GREEN-API allows each status method, per instance."""
+"""Requests per second GREEN-API allows each method greenstatus calls, per instance."""

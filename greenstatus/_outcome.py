@@ -25,6 +25,7 @@ from ._exceptions import (
     RateLimitError,
     ServerError,
 )
+from ._readiness import not_ready_advice, not_ready_state
 from ._redaction import scrub, scrub_exception, scrub_value
 from ._retry_after import parse_retry_after
 
@@ -118,6 +119,9 @@ def status_error(
         excerpt = excerpt[:_BODY_EXCERPT] + "..."
     reason = answer.reason_phrase or "HTTP error"
     message = scrub(f"{api_method} answered {code} {reason}: {excerpt or '(empty body)'}", secret)
+    state = not_ready_state(excerpt) if code == 400 else None
+    if state is not None:
+        message = f"{message}. {not_ready_advice(state)}"
     headers = httpx.Headers(
         [(name, scrub(value, secret)) for name, value in answer.headers.multi_items()]
     )

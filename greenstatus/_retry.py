@@ -21,7 +21,7 @@ from ._exceptions import (
     GreenStatusError,
     RateLimitError,
 )
-from ._methods import STATUS_METHODS
+from ._methods import ALL_METHODS, UPLOAD_FILE
 
 __all__ = ["ExponentialBackoff", "NoRetry", "RetryPolicy", "RetrySafety", "retry_safety"]
 
@@ -32,7 +32,11 @@ _RETRYABLE_STATUS = frozenset({503})
 # be after the upstream queued the status; 499 when the client gave up on a
 # request the server may have done.
 _MAYBE_PROCESSED_STATUS = frozenset({499, 502, 504})
-_IDEMPOTENT = frozenset(method.name for method in STATUS_METHODS if method.idempotent)
+# Repeating these after an ambiguous failure does no harm: the getters change
+# nothing, and a second upload only makes a second link.
+_IDEMPOTENT = frozenset(
+    [*(method.name for method in ALL_METHODS if method.idempotent), UPLOAD_FILE.name]
+)
 
 
 @runtime_checkable
@@ -60,7 +64,8 @@ class RetrySafety(enum.Enum):
 def retry_safety(error: GreenStatusError) -> RetrySafety:
     """Classify a failure by what happened on the wire.
 
-    Ambiguous failures of the getters (GET, idempotent) count as safe.
+    Ambiguous failures of the getters (GET, idempotent) and of uploadFile (a
+    second upload makes a second link, nothing more) count as safe.
     """
     safety = _safety(error)
     if safety is RetrySafety.AMBIGUOUS and getattr(error, "api_method", None) in _IDEMPOTENT:

@@ -318,6 +318,8 @@ def test_documented_rate_limits_are_greenapis() -> None:
         "getStatusStatistic": 1,
         "getIncomingStatuses": 1,
         "getOutgoingStatuses": 1,
+        "getStateInstance": 1,
+        "getSettings": 1,
     }
 
 

@@ -24,15 +24,17 @@ import attrs
 import httpx
 
 from .._methods import (
+    ALL_METHODS,
     DELETE_STATUS,
     DOCUMENTED_RATE_LIMITS,
     GET_INCOMING_STATUSES,
     GET_OUTGOING_STATUSES,
+    GET_SETTINGS,
+    GET_STATE_INSTANCE,
     GET_STATUS_STATISTIC,
     SEND_MEDIA_STATUS,
     SEND_TEXT_STATUS,
     SEND_VOICE_STATUS,
-    STATUS_METHODS,
     UPLOAD_FILE,
     ApiMethod,
 )
@@ -49,7 +51,12 @@ __all__ = [
 StatusKind = Literal["text", "voice", "media"]
 
 _PATH = re.compile(r"/waInstance(?P<id>[^/]*)/(?P<method>[^/]+)/(?P<token>[^/]+)/?$")
-_METHODS: dict[str, ApiMethod] = {method.name: method for method in (*STATUS_METHODS, UPLOAD_FILE)}
+_METHODS: dict[str, ApiMethod] = {method.name: method for method in ALL_METHODS}
+# What GREEN-API answers, with 400, to calls while the instance is in these states.
+_NOT_READY_ANSWERS = {
+    "notAuthorized": "Instance account not authorized",
+    "starting": "Instance in starting process try later",
+}
 _KINDS: dict[str, StatusKind] = {
     SEND_TEXT_STATUS.name: "text",
     SEND_VOICE_STATUS.name: "voice",
@@ -174,6 +181,26 @@ class FakeGreenAPI:
         self.uploads: dict[str, tuple[str, bytes]] = {}
         """uploadFile's stored files: urlFile -> (content type, bytes)."""
         self.deleted: list[str] = []
+        self.state = "authorized"
+        """What getStateInstance answers. In ``"notAuthorized"`` and ``"starting"``
+        every other method answers 400 as GREEN-API does; any string works."""
+        self.settings: dict[str, object] = {
+            "wid": "79001234567@c.us",
+            "countryInstance": "",
+            "typeAccount": "",
+            "webhookUrl": "",
+            "webhookUrlToken": "",
+            "delaySendMessagesMilliseconds": 500,
+            "markIncomingMessagesReaded": "no",
+            "outgoingWebhook": "yes",
+            "outgoingMessageWebhook": "yes",
+            "outgoingAPIMessageWebhook": "yes",
+            "incomingWebhook": "yes",
+            "stateWebhook": "no",
+        }
+        """What getSettings answers. With ``outgoingWebhook`` "no",
+        getStatusStatistic and getOutgoingStatuses answer empty lists, as
+        GREEN-API's do."""
         self._clock = clock
         self._instances: dict[str, str] = {id_instance: api_token_instance}
         self._faults: deque[_Fault] = deque()
@@ -302,6 +329,7 @@ class FakeGreenAPI:
                 if not token_ok:
                     return _refusal(401, "Unauthorized")
                 self._check_rate(id_instance, method)
+                self._check_ready(method)
                 if method is UPLOAD_FILE:
                     answer = self._upload(id_instance, headers, body)
                 else:
@@ -328,6 +356,11 @@ class FakeGreenAPI:
         if not faults or chance.random() >= rate:
             return None
         return chance.choice(faults)
+
+    def _check_ready(self, method: ApiMethod) -> None:
+        not_ready = _NOT_READY_ANSWERS.get(self.state)
+        if not_ready is not None and method not in (GET_STATE_INSTANCE, GET_SETTINGS):
+            raise _Refused(400, not_ready)
 
     def _check_rate(self, id_instance: str, method: ApiMethod) -> None:
         limit = (self.rate_limits or {}).get(method.name)
@@ -356,16 +389,22 @@ class FakeGreenAPI:
             if not isinstance(decoded, dict):
                 raise _Refused(400, "Validation failed. Details: body must be a JSON object")
             payload: dict[str, object] = decoded
+        if method is GET_STATE_INSTANCE:
+            return _ok({"stateInstance": self.state})
+        if method is GET_SETTINGS:
+            return _ok(self.settings)
         if method.name in _KINDS:
             _validate_send(method, payload)
             return _ok({"idMessage": self._accept(method, id_instance, payload)})
         if method is DELETE_STATUS:
             return self._delete(id_instance, payload)
+        recorded = self.settings.get("outgoingWebhook") == "yes"
         if method is GET_STATUS_STATISTIC:
-            return _ok(self._statistic(id_instance, query))
+            statistic = self._statistic(id_instance, query)
+            return _ok(statistic if recorded else [])
         minutes = _minutes(query)
         if method is GET_OUTGOING_STATUSES:
-            return _ok(self._outgoing(id_instance, minutes))
+            return _ok(self._outgoing(id_instance, minutes) if recorded else [])
         assert method is GET_INCOMING_STATUSES
         since = self._clock() - minutes * 60
         return _ok([item for item in self.incoming if _timestamp(item) >= since])
@@ -482,12 +521,16 @@ def _outgoing_item(status: FakeStatus) -> dict[str, object]:
         "sendByApi": True,
     }
     payload = status.payload
+    participants = payload.get("participants") or []
+    assert isinstance(participants, list)
     if status.kind == "text":
         item["typeMessage"] = "extendedTextMessage"
+        item["textMessage"] = payload["message"]
         item["extendedTextMessage"] = {
             "text": payload["message"],
-            "backgroundColor": payload.get("backgroundColor", "#FFFFFF"),
+            "backgroundColor": payload.get("backgroundColor", "#000000"),
             "font": payload.get("font", "SERIF"),
+            "participants": list(participants),
         }
         return item
     file_name = str(payload["fileName"])
@@ -497,6 +540,7 @@ def _outgoing_item(status: FakeStatus) -> dict[str, object]:
     else:
         item["typeMessage"] = "videoMessage" if extension in _VIDEO else "imageMessage"
     item.update(
+        participants=list(participants),
         downloadUrl=payload["urlFile"],
         fileName=file_name,
         caption=payload.get("caption", ""),
