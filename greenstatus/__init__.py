@@ -35,6 +35,7 @@ from ._redaction import install_log_filter
 from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus, normalize_chat_id
 from ._results import IncomingStatus, OutgoingStatus, SendResult, SentStatus, StatusRecipient
 from ._retry import ExponentialBackoff, NoRetry, RetryPolicy, RetrySafety, retry_safety
+from ._upload import UploadedFile
 from ._version import __version__
 
 # httpx logs every request's URL, and GREEN-API's URLs hold the token: from the
@@ -82,6 +83,7 @@ __all__ = [
     "SystemClock",
     "TextStatus",
     "UnexpectedError",
+    "UploadedFile",
     "VoiceStatus",
     "__version__",
     "create_http_client",

@@ -10,7 +10,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import NoReturn, TypeVar, cast
 from urllib.parse import urlsplit
@@ -27,10 +27,12 @@ from ._exceptions import (
     APITimeoutError,
     BadRequestError,
     GreenStatusError,
+    InvalidStatusError,
     ResponseValidationError,
     UnexpectedError,
 )
 from ._http import DEFAULT_LIMITS, DEFAULT_TIMEOUT, create_http_client
+from ._links import LinkChecker
 from ._methods import (
     ALL_METHODS,
     DELETE_STATUS,
@@ -40,6 +42,7 @@ from ._methods import (
     GET_SETTINGS,
     GET_STATE_INSTANCE,
     GET_STATUS_STATISTIC,
+    UPLOAD_FILE,
     ApiMethod,
     Host,
 )
@@ -73,7 +76,8 @@ from ._results import (
     parse_sent,
     parse_statistic,
 )
-from ._retry import ExponentialBackoff, RetryPolicy, RetrySafety, retry_safety
+from ._retry import ExponentialBackoff, NoRetry, RetryPolicy, RetrySafety, retry_safety
+from ._upload import FileSource, UploadBody, UploadedFile, prepare_upload, upload_read_timeout
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncStatusClient", "OnResult", "OnRetry"]
 
@@ -94,6 +98,7 @@ _ID_INSTANCE = re.compile(r"[0-9]{1,20}")  # ASCII digits: \d takes any script's
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _BASE_URL_MAX = 2048
 _JSON_CONTENT = {"Content-Type": "application/json"}
+_NO_RETRY = NoRetry()
 
 
 OnRetry = Callable[[int, GreenStatusError, float], Awaitable[None] | None]
@@ -131,6 +136,8 @@ class _Pool:
     """Connections of greenstatus's own default pool; ``None`` when unknown."""
     closed: bool = False
     loop: object = None
+    links: LinkChecker = attrs.field(factory=LinkChecker)
+    """Links checked and uploaded: one record per pool, so per client."""
     """The event loop of the first call: pools and rate limiters belong to one."""
 
 
@@ -534,6 +541,88 @@ class AsyncStatusClient:
             json_body={"idMessage": _check_id_message(id_message)},
         )
 
+    # -- files ---------------------------------------------------------------------
+
+    async def upload_file(
+        self,
+        file: FileSource,
+        *,
+        file_name: str | None = None,
+        content_type: str | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> UploadedFile:
+        """Upload a file to GREEN-API's file host; its ``url_file`` is a direct
+        link (kept 15 days) for :meth:`send_voice_status` or :meth:`send_media_status`.
+
+        ``file`` is a path (streamed from disk, never read whole), ``bytes``,
+        or an async iterable of bytes. The raw file is the body of a POST to
+        ``{media_url}/waInstance{id}/uploadFile/{token}``, with ``Content-Type``
+        from the name's extension unless ``content_type`` is given, and the name
+        (a path's own name unless ``file_name`` is given) in ``GA-Filename``.
+
+        A file over 100 MB, empty, missing or unreadable is an
+        :class:`InvalidStatusError` naming ``file``, before a byte is sent.
+        An upload from a path or bytes is retried as the retry policy says,
+        even after an ambiguous failure: a second upload only makes a second
+        link. An upload from an iterable is never retried.
+        """
+        self._check_open()
+        upload = await prepare_upload(file, file_name, content_type)
+        url_file = await self._call(UPLOAD_FILE, parse_upload, retry, upload=upload)
+        self._pool.links.uploaded(url_file)
+        return UploadedFile(
+            url_file=url_file,
+            file_name=upload.file_name,
+            content_type=upload.content_type,
+            size=upload.sent if upload.size is None else upload.size,
+        )
+
+    async def send_voice_file(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        background_color: str | None = None,
+        participants: Iterable[str] = (),
+        retry: RetryPolicy | None = None,
+    ) -> SentStatus:
+        """Upload a local .mp3 or .wav file, then send it as a voice status.
+
+        Everything is checked first, as :class:`VoiceStatus` checks it (the
+        file's extension, ``background_color``, ``participants``), and the file
+        itself (it exists, is readable, is at most 100 MB): a bad argument
+        uploads nothing.
+        """
+        status = VoiceStatus(
+            url_file=_UPLOAD_PLACEHOLDER,
+            file_name=_name_of(path),
+            background_color=background_color,
+            participants=participants,
+        )
+        uploaded = await self.upload_file(path, file_name=status.file_name, retry=retry)
+        return await self.send(attrs.evolve(status, url_file=uploaded.url_file), retry=retry)
+
+    async def send_media_file(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        caption: str | None = None,
+        participants: Iterable[str] = (),
+        retry: RetryPolicy | None = None,
+    ) -> SentStatus:
+        """Upload a local picture or video, then send it as a media status.
+
+        Checked first as :class:`MediaStatus` checks it (extension, caption,
+        participants), and the file itself: a bad argument uploads nothing.
+        """
+        status = MediaStatus(
+            url_file=_UPLOAD_PLACEHOLDER,
+            file_name=_name_of(path),
+            caption=caption,
+            participants=participants,
+        )
+        uploaded = await self.upload_file(path, file_name=status.file_name, retry=retry)
+        return await self.send(attrs.evolve(status, url_file=uploaded.url_file), retry=retry)
+
     # -- reading -----------------------------------------------------------------
 
     async def get_status_statistic(
@@ -602,15 +691,22 @@ class AsyncStatusClient:
         *,
         json_body: object = None,
         params: Mapping[str, str] | None = None,
+        upload: UploadBody | None = None,
     ) -> T:
         self._check_event_loop()
         policy = self._retry if retry is None else _check_retry(retry)
-        content = None if json_body is None else _encode_json(json_body)  # once, not per attempt
+        body: bytes | UploadBody | None
+        if upload is not None:
+            body = upload
+            if not upload.retryable:
+                policy = _NO_RETRY  # an iterable cannot be read twice
+        else:
+            body = None if json_body is None else _encode_json(json_body)  # once, not per attempt
         if self._deadline is None:
-            return await self._attempts(method, parse, policy, content, params, _Progress())
+            return await self._attempts(method, parse, policy, body, params, _Progress())
         progress = _Progress()
         with anyio.move_on_after(self._deadline) as scope:
-            return await self._attempts(method, parse, policy, content, params, progress)
+            return await self._attempts(method, parse, policy, body, params, progress)
         assert scope.cancelled_caught
         raise self._past_deadline(method, progress)
 
@@ -619,7 +715,7 @@ class AsyncStatusClient:
         method: ApiMethod,
         parse: Callable[[object], T],
         policy: RetryPolicy,
-        content: bytes | None,
+        body: bytes | UploadBody | None,
         params: Mapping[str, str] | None,
         progress: _Progress,
     ) -> T:
@@ -629,7 +725,7 @@ class AsyncStatusClient:
             slot = await self._limiter.acquire(method.name)
             progress.in_flight = True
             try:
-                return await self._attempt(method, parse, content, params)
+                return await self._attempt(method, parse, body, params)
             except GreenStatusError as error:
                 # The attempt ended (a cancellation leaves it marked in flight).
                 progress.in_flight = False
@@ -681,40 +777,63 @@ class AsyncStatusClient:
         self,
         method: ApiMethod,
         parse: Callable[[object], T],
-        content: bytes | None,
+        body: bytes | UploadBody | None,
         params: Mapping[str, str] | None,
     ) -> T:
         """Send one request and classify its outcome: the one place a request is sent."""
         self._check_open()
         http = self._pool.http
         url = self._masked_urls[method.name]
-        error: GreenStatusError
+        error: BaseException
+        timeout: httpx.Timeout | httpx._client.UseClientDefault = (
+            self._timeout if self._timeout is not None else httpx.USE_CLIENT_DEFAULT
+        )
+        content: bytes | AsyncIterable[bytes] | None
+        headers: Mapping[str, str] | None
+        if isinstance(body, UploadBody):
+            content, headers = body.open(), body.headers
+            base = self.timeout
+            timeout = httpx.Timeout(
+                connect=base.connect,
+                read=upload_read_timeout(base.read, body.size),
+                write=base.write,
+                pool=base.pool,
+            )
+        else:
+            content, headers = body, (_JSON_CONTENT if body is not None else None)
         request = http.build_request(
             method.http_method,
             self._urls.reveal()[method.name],
             params=params,
             content=content,
-            headers=_JSON_CONTENT if content is not None else None,
-            timeout=self._timeout if self._timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            headers=headers,
+            timeout=timeout,
         )
         try:
             # Never a redirect: a status POSTed again to wherever a 3xx points
             # could be queued twice, and GREEN-API's methods do not move.
-            response = await http.send(request, follow_redirects=False, stream=True)
+            if isinstance(body, UploadBody):
+                response = await self._send_upload(http, request, body)
+            else:
+                response = await http.send(request, follow_redirects=False, stream=True)
             try:
-                body, whole = await _read_bounded(response, method.answer_max)
+                answer, whole = await _read_bounded(response, method.answer_max)
             finally:
                 await response.aclose()
         except TRANSPORT_ERRORS as exc:
-            error = connection_error(
-                exc, api_method=method.name, url=url, secret=self._token.reveal()
-            )
+            if isinstance(body, UploadBody) and body.problem is not None:
+                # The body's own source failed, and the transport with it.
+                error = body.problem
+            else:
+                error = connection_error(
+                    exc, api_method=method.name, url=url, secret=self._token.reveal()
+                )
         else:
             logger.debug("%s answered %d", method.name, response.status_code)
             if not response.is_success:
                 # An error answer keeps its meaning, its body cut at the bound.
                 raise status_error(
-                    response, body, api_method=method.name, url=url, secret=self._token.reveal()
+                    response, answer, api_method=method.name, url=url, secret=self._token.reveal()
                 )
             if not whole:
                 raise ResponseValidationError(
@@ -725,10 +844,33 @@ class AsyncStatusClient:
                     status_code=response.status_code,
                     body="",
                 )
-            return self._parse(method, parse, response, body, url)
+            return self._parse(method, parse, response, answer, url)
         # Raised here, outside the except block, so the unmasked transport error is
         # not left in __context__; connection_error chains a scrubbed copy instead.
         raise error
+
+    async def _send_upload(
+        self, http: httpx.AsyncClient, request: httpx.Request, body: UploadBody
+    ) -> httpx.Response:
+        """Send an upload; a body that fails its own checks cancels it (``abort``),
+        and its problem is raised instead of what the transport made of that."""
+        response: httpx.Response | None = None
+        try:
+            with anyio.CancelScope() as scope:
+                body.scope = scope
+                response = await http.send(request, follow_redirects=False, stream=True)
+        except Exception:
+            if body.problem is None:
+                raise
+        finally:
+            body.scope = None
+            await body.aclose()  # its file is closed, whatever became of the request
+        if body.problem is not None:
+            if response is not None:
+                await response.aclose()
+            raise body.problem
+        assert response is not None  # the scope is only cancelled by abort()
+        return response
 
     def _parse(
         self,
@@ -860,6 +1002,27 @@ def _check_rate_limits(rate_limits: Mapping[str, int | None] | None) -> dict[str
 
 def _ignore_body(body: object) -> None:
     return None
+
+
+# Stands for the link while a status built from a local file is checked.
+_UPLOAD_PLACEHOLDER = "https://upload.invalid/pending"
+
+
+def _name_of(path: object) -> str:
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidStatusError("file", f"expected a path, got {type(path).__name__}")
+    name = os.path.basename(os.fspath(path))
+    if not isinstance(name, str) or not name:
+        raise InvalidStatusError("file", f"{path!r} does not name a file")
+    return name
+
+
+def parse_upload(body: object) -> str:
+    """``{"urlFile": "..."}`` of uploadFile: an absolute http(s) URL."""
+    url = body.get("urlFile") if isinstance(body, dict) else None
+    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError(f"urlFile is {url!r}, expected an http(s) URL")
+    return url
 
 
 def _minutes(minutes: int | None) -> dict[str, str] | None:

@@ -7,11 +7,19 @@ httpx transport (``fake.transport()``) or serve it on loopback (``fake.serve()``
 from __future__ import annotations
 
 from ._clock import FakeClock
-from ._fake import DOCUMENTED_RATE_LIMITS, FakeGreenAPI, FakeReply, FakeStatus, RecordedRequest
+from ._fake import (
+    DOCUMENTED_RATE_LIMITS,
+    FakeFile,
+    FakeGreenAPI,
+    FakeReply,
+    FakeStatus,
+    RecordedRequest,
+)
 
 __all__ = [
     "DOCUMENTED_RATE_LIMITS",
     "FakeClock",
+    "FakeFile",
     "FakeGreenAPI",
     "FakeReply",
     "FakeStatus",

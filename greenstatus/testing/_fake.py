@@ -19,6 +19,7 @@ from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Literal
+from urllib.parse import unquote
 
 import attrs
 import httpx
@@ -42,6 +43,7 @@ from .._redaction import MASK
 
 __all__ = [
     "DOCUMENTED_RATE_LIMITS",
+    "FakeFile",
     "FakeGreenAPI",
     "FakeReply",
     "FakeStatus",
@@ -69,6 +71,8 @@ _VIDEO = ("mp4", "mov", "3gp", "avi", "mkv", "webm")
 _MIME = {
     "mp3": "audio/mpeg",
     "wav": "audio/wav",
+    "m4v": "video/x-m4v",
+    "ogg": "audio/ogg",
     "jpg": "image/jpeg",
     "jpeg": "image/jpeg",
     "png": "image/png",
@@ -78,6 +82,27 @@ _MIME = {
     "mov": "video/quicktime",
     "3gp": "video/3gpp",
 }
+
+
+@attrs.frozen(kw_only=True)
+class FakeFile:
+    """A file the fake's file host serves at ``/files/...``."""
+
+    content: bytes
+    content_type: str | None
+    """``Content-Type`` served; ``None`` serves none."""
+    disposition: str | None = None
+    """``Content-Disposition`` served, e.g. ``"attachment; filename=a.mp4"``."""
+    status_code: int = 200
+    head: bool = True
+    """Answer HEAD; ``False`` answers it 405, as some hosts do."""
+    ranges: bool = True
+    """Answer ``Range: bytes=0-0`` with 206 and ``Content-Range``."""
+    size: int | None = None
+    """The size to declare instead of ``len(content)``: a huge file, unallocated."""
+    redirect: str | None = None
+    """Answer 302 to this URL instead."""
+    headers: Mapping[str, str] = attrs.field(factory=dict)
 
 
 @attrs.frozen(kw_only=True)
@@ -180,6 +205,12 @@ class FakeGreenAPI:
         """Raw items getIncomingStatuses returns; append your own."""
         self.uploads: dict[str, tuple[str, bytes]] = {}
         """uploadFile's stored files: urlFile -> (content type, bytes)."""
+        self.files: dict[str, FakeFile] = {}
+        """The file host: path (``/files/...``) -> the file served there."""
+        self.file_requests: list[RecordedRequest] = []
+        """Requests to the file host (link checks), as they arrived."""
+        self.file_base_url = "http://files.fake-green-api.invalid"
+        """Where hosted files live: ``serve()`` sets its own URL while it serves."""
         self.deleted: list[str] = []
         self.state = "authorized"
         """What getStateInstance answers. In ``"notAuthorized"`` and ``"starting"``
@@ -216,6 +247,86 @@ class FakeGreenAPI:
         """Serve one more instance, with its own token."""
         with self._lock:
             self._instances[id_instance] = api_token_instance
+
+    # -- the file host --------------------------------------------------------------
+
+    def host_file(
+        self,
+        name: str,
+        content: bytes,
+        *,
+        content_type: str | None,
+        disposition: str | None = None,
+        status_code: int = 200,
+        head: bool = True,
+        ranges: bool = True,
+        size: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> str:
+        """Serve ``content`` as ``name`` with the content type and headers given;
+        returns its URL under ``file_base_url`` (inside ``serve()``, the server's)."""
+        return self._host(
+            name,
+            FakeFile(
+                content=content,
+                content_type=content_type,
+                disposition=disposition,
+                status_code=status_code,
+                head=head,
+                ranges=ranges,
+                size=size,
+                headers=dict(headers or {}),
+            ),
+        )
+
+    def host_redirect(self, name: str, location: str) -> str:
+        """Answer 302 to ``location``; returns the redirecting URL."""
+        return self._host(name, FakeFile(content=b"", content_type=None, redirect=location))
+
+    def _host(self, name: str, file: FakeFile) -> str:
+        path = f"/files/{uuid.uuid4().hex}/{name}"
+        with self._lock:
+            self.files[path] = file
+        return self.file_base_url + path
+
+    def _serve_file(
+        self, http_method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str]
+    ) -> FakeReply:
+        self.file_requests.append(
+            RecordedRequest(
+                http_method=http_method,
+                path=path,
+                api_method=None,
+                id_instance=None,
+                token_ok=False,
+                query=dict(query),
+                headers=dict(headers),
+                body=b"",
+                received_at=self._clock(),
+            )
+        )
+        file = self.files.get(path)
+        if file is None:
+            return FakeReply(404, {"Content-Type": "text/plain"}, b"not found")
+        if file.redirect is not None:
+            return FakeReply(302, {"Location": file.redirect})
+        if http_method not in ("GET", "HEAD") or (http_method == "HEAD" and not file.head):
+            return FakeReply(405, {"Allow": "GET" if not file.head else "GET, HEAD"})
+        served = dict(file.headers)
+        if file.content_type is not None:
+            served["Content-Type"] = file.content_type
+        if file.disposition is not None:
+            served["Content-Disposition"] = file.disposition
+        if file.status_code != 200:
+            return FakeReply(file.status_code, served, b"no file for you")
+        size = len(file.content) if file.size is None else file.size
+        if http_method == "HEAD":
+            # aiohttp keeps a declared Content-Length on a HEAD answer.
+            return FakeReply(200, {**served, "Content-Length": str(size)}, b"")
+        if file.ranges and headers.get("range") == "bytes=0-0" and size:
+            served["Content-Range"] = f"bytes 0-0/{size}"
+            return FakeReply(206, served, file.content[:1])
+        return FakeReply(200, served, file.content)
 
     # -- fault injection ------------------------------------------------------------
 
@@ -280,7 +391,11 @@ class FakeGreenAPI:
         from ._server import serve
 
         async with serve(self, host, port, ssl_context) as url:
-            yield url
+            before, self.file_base_url = self.file_base_url, url
+            try:
+                yield url
+            finally:
+                self.file_base_url = before
 
     # -- the model --------------------------------------------------------------------
 
@@ -293,6 +408,9 @@ class FakeGreenAPI:
         body: bytes,
     ) -> FakeReply:
         """What GREEN-API would answer to this request. ``headers`` keys are lower case."""
+        if path.startswith("/files/"):
+            with self._lock:
+                return self._serve_file(http_method, path, query, headers)
         match = _PATH.search(path)
         method = _METHODS.get(match["method"]) if match else None
         id_instance = match["id"] if match else None
@@ -462,13 +580,24 @@ class FakeGreenAPI:
         ]
 
     def _upload(self, id_instance: str, headers: Mapping[str, str], body: bytes) -> FakeReply:
-        content_type = headers.get("content-type", "")
+        content_type = headers.get("content-type", "").split(";")[0].strip()
         if not content_type:
             raise _Refused(400, "Content-Type with the file's MIME type is required")
         if len(body) > _UPLOAD_MAX:
             raise _Refused(500, "file is larger than 100 MB")
-        name = headers.get("ga-filename") or "file"
-        url = f"https://sw-media.fake-green-api.invalid/{id_instance}/{uuid.uuid4()}/{name}"
+        if not body:
+            raise _Refused(400, "the file is empty")
+        given = unquote(headers.get("ga-filename", ""))
+        stem, dot, extension = given.rpartition(".")
+        if not (dot and stem):
+            # GREEN-API names the file by its type; an undetectable one is .bin.
+            extension = _EXTENSION_OF.get(content_type, "bin")
+            given = f"{uuid.uuid4().hex}.{extension}"
+        path = f"/files/{id_instance}/{uuid.uuid4().hex}/{given}"
+        url = self.file_base_url + path
+        self.files[path] = FakeFile(
+            content=body, content_type=_MIME.get(extension.lower(), "application/octet-stream")
+        )
         self.uploads[url] = (content_type, body)
         return _ok({"urlFile": url})
 
@@ -547,6 +676,9 @@ def _outgoing_item(status: FakeStatus) -> dict[str, object]:
         mimeType=_MIME.get(extension, "application/octet-stream"),
     )
     return item
+
+
+_EXTENSION_OF = {mime: extension for extension, mime in reversed(list(_MIME.items()))}
 
 
 def _minutes(query: Mapping[str, str]) -> int:

@@ -59,25 +59,47 @@ class _ServerThread:
         app.router.add_route("*", "/{tail:.*}", self._handle)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
+        manager = runner.server
+        assert manager is not None
+        loop = asyncio.get_running_loop()
+        transports: list[asyncio.BaseTransport] = []
+
+        def connection() -> _TrackedHandler:
+            return _TrackedHandler(manager, loop=loop, access_log=None, tracked=transports)
+
+        server = await loop.create_server(connection, self.host, self.port, ssl=self.ssl_context)
         try:
-            site = web.TCPSite(runner, self.host, self.port, ssl_context=self.ssl_context)
-            await site.start()
-            server = site._server
-            assert isinstance(server, asyncio.base_events.Server)
             self.port = server.sockets[0].getsockname()[1]
             self.started.set()
             await self._stopping.wait()
         finally:
-            # A server going away drops its connections: a graceful TLS close
-            # would wait for clients' close_notify past this loop's life.
-            if runner.server is not None:
-                for handler in runner.server.connections:
-                    if handler.transport is not None:
-                        handler.transport.abort()
+            # A connection accepted just now is made into a transport by a task
+            # of its own; closing the server before that task runs leaves its
+            # socket open (asyncio's Server refuses to attach it). So those
+            # tasks finish first, and the server closes without yielding after.
+            for _ in range(10):
+                accepting = [
+                    task
+                    for task in asyncio.all_tasks()
+                    if getattr(task.get_coro(), "__name__", "") == "_accept_connection2"
+                ]
+                if not accepting:
+                    break
+                await asyncio.wait(accepting, timeout=_START_TIMEOUT)
+            server.close()
+            await _drop(transports)
             await runner.cleanup()
+            await _drop(transports)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        body = await request.read()
+        try:
+            body = await request.read()
+        except (RuntimeError, ConnectionError, asyncio.IncompleteReadError):
+            # The client went away in the middle of its body (an upload it
+            # stopped): there is no request to handle and no one to answer.
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=400)
         reply = self.fake.handle(
             request.method,
             request.path,
@@ -99,6 +121,39 @@ class _ServerThread:
     def stop(self) -> None:
         if self._stopping is not None and not self.loop.is_closed():
             self.loop.call_soon_threadsafe(self._stopping.set)
+
+
+class _TrackedHandler(web.RequestHandler):
+    """aiohttp's handler of one connection, whose transport is kept: a client
+    gone in the middle of a body can leave it open and unreferenced by aiohttp."""
+
+    def __init__(
+        self,
+        manager: web.Server,
+        *,
+        loop: asyncio.AbstractEventLoop,
+        access_log: None,
+        tracked: list[asyncio.BaseTransport],
+    ) -> None:
+        super().__init__(manager, loop=loop, access_log=access_log)  # type: ignore[arg-type]
+        self._tracked = tracked
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._tracked.append(transport)
+        super().connection_made(transport)
+
+
+async def _drop(transports: list[asyncio.BaseTransport]) -> None:
+    """Drop every connection: a server going away does not wait for its
+    clients (a graceful TLS close would wait for their close_notify past this
+    loop's life). A transport made just now, and the closing of a socket,
+    happen in later callbacks: hence the rounds."""
+    for _ in range(3):
+        await asyncio.sleep(0)
+        for transport in transports:
+            if isinstance(transport, asyncio.Transport):
+                transport.abort()
+    await asyncio.sleep(0)
 
 
 @asynccontextmanager

@@ -1,0 +1,376 @@
+"""uploadFile's request body: a file from disk, bytes or an async iterable,
+checked before a byte is sent and streamed, never read whole."""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import re
+import stat
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Mapping
+from typing import BinaryIO, NoReturn, TypeAlias
+from urllib.parse import quote
+
+import anyio
+import anyio.to_thread
+import attrs
+
+from ._exceptions import InvalidStatusError
+from ._requests import FILE_NAME_MAX
+
+__all__ = [
+    "CONTENT_TYPES",
+    "UPLOAD_MAX",
+    "FileSource",
+    "UploadBody",
+    "UploadedFile",
+    "prepare_upload",
+]
+
+UPLOAD_MAX = 100 * 1024 * 1024
+"""GREEN-API's limit on one upload: 100 MB, read as 100 MiB (104 857 600 bytes)."""
+CHUNK = 256 * 1024
+"""How much of a file is read (and held) at a time."""
+# On asyncio aiohttp's read timeout runs while the body is written, so an
+# upload's read timeout grows by this many seconds per MiB of file: uplinks
+# down to 1 MiB/s then finish in time.
+SECONDS_PER_MIB = 1.0
+
+FileSource: TypeAlias = (
+    "str | os.PathLike[str] | bytes | bytearray | memoryview | AsyncIterable[bytes]"
+)
+
+# The types of the files a status takes, and their common neighbours; GREEN-API
+# decides a link's type by its extension. Other names ask Python's mimetypes.
+CONTENT_TYPES: Mapping[str, str] = {
+    "mp3": "audio/mpeg",
+    "wav": "audio/wav",
+    "ogg": "audio/ogg",
+    "oga": "audio/ogg",
+    "opus": "audio/opus",
+    "m4a": "audio/mp4",
+    "aac": "audio/aac",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "m4v": "video/x-m4v",
+    "3gp": "video/3gpp",
+    "webm": "video/webm",
+    "pdf": "application/pdf",
+}
+
+_TOKEN_CHARS = r"[A-Za-z0-9!#$&^_.+-]+"
+_CONTENT_TYPE = re.compile(rf"{_TOKEN_CHARS}/{_TOKEN_CHARS}(\s*;[\x20-\x7e]*)?")
+# GA-Filename travels in a header: anything beyond printable ASCII (and '%',
+# so that the encoding reads back) is percent-encoded as UTF-8.
+_HEADER_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
+
+
+@attrs.frozen
+class UploadedFile:
+    """A file GREEN-API stored: ``url_file`` is its direct link (kept 15 days)."""
+
+    url_file: str
+    file_name: str | None
+    """The name sent in ``GA-Filename``; ``None`` when none was given."""
+    content_type: str
+    size: int
+    """Bytes uploaded."""
+
+
+@attrs.define
+class UploadBody:
+    """One upload, checked: its headers, and a fresh body for each attempt."""
+
+    headers: dict[str, str]
+    size: int | None
+    """Known before sending (a path or bytes); ``None`` for an iterable."""
+    retryable: bool
+    file_name: str | None
+    content_type: str
+    _open: Callable[[UploadBody], bytes | AsyncIterable[bytes]]
+    sent: int = 0
+    closers: list[Callable[[], None]] = attrs.field(factory=list)
+    """What ``close()`` releases: the file of the attempt under way."""
+    generators: list[AsyncGenerator[bytes, None]] = attrs.field(factory=list)
+    problem: BaseException | None = None
+    """Why the body failed while it was being sent: raised instead of the
+    transport error it caused."""
+    scope: anyio.CancelScope | None = None
+    """The scope of the request under way, which ``abort`` cancels."""
+
+    def open(self) -> bytes | AsyncIterable[bytes]:
+        self.sent = 0
+        self.problem = None
+        self.scope = None
+        return self._open(self)
+
+    async def aclose(self) -> None:
+        """Release what the last attempt's body holds: its file, and the
+        generator over the caller's iterable unless a transport still runs it."""
+        while self.closers:
+            self.closers.pop()()
+        while self.generators:
+            generator = self.generators.pop()
+            if not getattr(generator, "ag_running", False):
+                with anyio.CancelScope(shield=True):
+                    await generator.aclose()
+
+    async def abort(self, problem: BaseException) -> NoReturn:
+        """Stop the upload because of ``problem``, which the attempt raises.
+
+        The request under way is cancelled from outside rather than failed by
+        an exception from inside its body: a transport then closes its
+        connection as it does for any cancelled request (aiohttp leaves a
+        connection whose body raised unclosed)."""
+        self.problem = problem
+        if self.scope is not None:
+            self.scope.cancel()
+            await anyio.sleep_forever()
+        raise problem
+
+
+async def prepare_upload(
+    file: object, file_name: str | None, content_type: str | None
+) -> UploadBody:
+    """Check everything about an upload that can be checked without sending."""
+    if isinstance(file, (str, os.PathLike)):
+        return await _prepare_path(file, file_name, content_type)
+    if isinstance(file, (bytes, bytearray, memoryview)):
+        data = bytes(file)
+        _check_size(len(data))
+        name = _check_name(file_name) if file_name is not None else None
+        kind = _content_type(name, content_type)
+        return UploadBody(
+            _headers(name, kind, None), len(data), True, name, kind, lambda body: data
+        )
+    if isinstance(file, AsyncIterable):
+        name = _check_name(file_name) if file_name is not None else None
+        kind = _content_type(name, content_type)
+        source = file
+        used = False
+
+        def once(body: UploadBody) -> AsyncIterable[bytes]:
+            nonlocal used
+            if used:  # never: an iterable upload is not retried
+                raise RuntimeError("an async iterable can be uploaded once")
+            used = True
+            stream = _stream_iterable(source, body)
+            body.generators.append(stream)
+            return stream
+
+        return UploadBody(_headers(name, kind, None), None, False, name, kind, once)
+    raise InvalidStatusError(
+        "file",
+        f"expected a path, bytes or an async iterable of bytes, got {type(file).__name__}"
+        + (" (pass the file's path instead)" if hasattr(file, "read") else ""),
+    )
+
+
+async def _prepare_path(
+    file: str | os.PathLike[str], file_name: str | None, content_type: str | None
+) -> UploadBody:
+    path = os.fspath(file)
+    if not isinstance(path, str):
+        raise InvalidStatusError("file", "expected a str path")
+    if not path or "\x00" in path:
+        raise InvalidStatusError("file", f"{path!r} is not a file path")
+
+    def probe() -> int:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise (
+                IsADirectoryError(path)
+                if stat.S_ISDIR(info.st_mode)
+                else OSError(f"{path!r} is not a regular file")
+            )
+        with open(path, "rb"):  # readable by this process
+            pass
+        return info.st_size
+
+    try:
+        size = await anyio.to_thread.run_sync(probe)
+    except FileNotFoundError:
+        raise InvalidStatusError("file", f"no such file: {path!r}") from None
+    except IsADirectoryError:
+        raise InvalidStatusError("file", f"{path!r} is a directory, not a file") from None
+    except OSError as error:
+        raise InvalidStatusError("file", f"{path!r} cannot be read ({error})") from None
+    _check_size(size)
+    name = _check_name(file_name if file_name is not None else os.path.basename(path))
+    kind = _content_type(name, content_type)
+
+    def stream(body: UploadBody) -> AsyncIterable[bytes]:
+        chunks = _FileChunks(path, size, body)
+        body.closers.append(chunks.close)
+        return chunks
+
+    return UploadBody(_headers(name, kind, size), size, True, name, kind, stream)
+
+
+class _FileChunks:
+    """A file in chunks of ``CHUNK``: exactly ``size`` bytes, as declared. The
+    file is closed when its last chunk is read, or by ``close()`` when the
+    request ends first, never left to the garbage collector."""
+
+    def __init__(self, path: str, size: int, body: UploadBody) -> None:
+        self._path = path
+        self._size = size
+        self._body = body
+        self._file: BinaryIO | None = None
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._chunks()
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        body, size = self._body, self._size
+        try:
+            while body.sent < size:
+                try:
+                    if self._file is None:
+                        self._file = await anyio.to_thread.run_sync(open, self._path, "rb")
+                    chunk = await anyio.to_thread.run_sync(
+                        self._file.read, min(CHUNK, size - body.sent)
+                    )
+                except (OSError, ValueError) as error:  # ValueError: closed as the request ended
+                    await body.abort(
+                        InvalidStatusError(
+                            "file",
+                            f"{self._path!r} could not be read ({error}); nothing was stored",
+                        )
+                    )
+                if not chunk:
+                    await body.abort(
+                        InvalidStatusError(
+                            "file",
+                            f"{self._path!r} shrank from {size} to {body.sent} bytes while it "
+                            "was being uploaded; nothing was stored",
+                        )
+                    )
+                body.sent += len(chunk)
+                if body.sent >= size:
+                    self.close()
+                yield chunk
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+async def _stream_iterable(
+    source: AsyncIterable[bytes], body: UploadBody
+) -> AsyncGenerator[bytes, None]:
+    """The caller's chunks, checked and counted; over the limit, the upload stops."""
+    chunks = aiter(source)
+    exhausted = False
+    try:
+        while True:
+            try:
+                chunk = await anext(chunks)
+            except StopAsyncIteration:
+                exhausted = True
+                break
+            except Exception as error:  # the caller's source failed: their error, as it is
+                exhausted = True
+                await body.abort(error)
+            problem = _chunk_problem(body, chunk)
+            if problem is not None:
+                await body.abort(problem)
+            if chunk:
+                yield bytes(chunk)
+    finally:
+        # Stopped early (a bad chunk, the limit, a failed request): the
+        # caller's generator is closed now, not left to the garbage collector.
+        close = getattr(chunks, "aclose", None)
+        if not exhausted and close is not None:
+            with anyio.CancelScope(shield=True):
+                await close()
+    if body.sent == 0:
+        await body.abort(InvalidStatusError("file", "the iterable yielded no bytes"))
+
+
+def _chunk_problem(body: UploadBody, chunk: object) -> InvalidStatusError | None:
+    if not isinstance(chunk, (bytes, bytearray, memoryview)):
+        return InvalidStatusError(
+            "file", f"the iterable yielded {type(chunk).__name__}, expected bytes"
+        )
+    body.sent += len(chunk)
+    if body.sent > UPLOAD_MAX:
+        return InvalidStatusError(
+            "file",
+            f"is over GREEN-API's limit of 100 MB ({UPLOAD_MAX} bytes); the upload was "
+            f"stopped after {body.sent} bytes and nothing was stored",
+        )
+    return None
+
+
+def _check_size(size: int) -> None:
+    if size == 0:
+        raise InvalidStatusError("file", "is empty; there is nothing to upload")
+    if size > UPLOAD_MAX:
+        raise InvalidStatusError(
+            "file",
+            f"is {size} bytes, over GREEN-API's limit of 100 MB ({UPLOAD_MAX} bytes)",
+        )
+
+
+def _check_name(name: object) -> str:
+    if not isinstance(name, str):
+        raise InvalidStatusError("file_name", f"expected a str, got {type(name).__name__}")
+    if not name or "/" in name or "\\" in name or name != name.strip() or name in (".", ".."):
+        raise InvalidStatusError("file_name", f"{name!r} is not a bare file name like 'horse.mp3'")
+    if len(name) > FILE_NAME_MAX:
+        raise InvalidStatusError(
+            "file_name", f"is {len(name)} characters long, at most {FILE_NAME_MAX} allowed"
+        )
+    if not name.isprintable():
+        raise InvalidStatusError(
+            "file_name", f"{name!r} contains a character that is not printable"
+        )
+    return name
+
+
+def _content_type(name: str | None, given: str | None) -> str:
+    if given is not None:
+        if not isinstance(given, str) or not _CONTENT_TYPE.fullmatch(given):
+            raise InvalidStatusError(
+                "content_type", f"{given!r} is not a MIME type like 'audio/mpeg'"
+            )
+        return given
+    if name is None:
+        raise InvalidStatusError(
+            "file_name",
+            "is needed to upload bytes or an iterable without a content_type: GREEN-API "
+            "types the link by its extension",
+        )
+    extension = name.rpartition(".")[2].lower() if "." in name.strip(".") else ""
+    found = CONTENT_TYPES.get(extension) or mimetypes.guess_type(name, strict=False)[0]
+    if not found:
+        raise InvalidStatusError(
+            "content_type",
+            f"cannot tell the type of {name!r} from its extension; pass content_type, or "
+            "GREEN-API would store it as .bin and no status could show it",
+        )
+    return found
+
+
+def _headers(name: str | None, content_type: str, size: int | None) -> dict[str, str]:
+    headers = {"Content-Type": content_type}
+    if name is not None:
+        headers["GA-Filename"] = quote(name, safe=_HEADER_SAFE)
+    if size is not None:
+        headers["Content-Length"] = str(size)
+    return headers
+
+
+def upload_read_timeout(read: float | None, size: int | None) -> float | None:
+    """The read timeout of an upload of ``size`` bytes."""
+    if read is None or size is None:
+        return read
+    return read + SECONDS_PER_MIB * size / (1024 * 1024)
