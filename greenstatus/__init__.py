@@ -29,6 +29,7 @@ from ._exceptions import (
     UnexpectedError,
 )
 from ._http import create_http_client
+from ._links import CheckedLink
 from ._methods import DOCUMENTED_RATE_LIMITS
 from ._readiness import InstanceSettings, InstanceState, Readiness, ReadinessProblem
 from ._redaction import install_log_filter
@@ -50,6 +51,7 @@ __all__ = [
     "AsyncStatusClient",
     "AuthenticationError",
     "BadRequestError",
+    "CheckedLink",
     "Clock",
     "ExponentialBackoff",
     "Font",

@@ -32,7 +32,7 @@ from ._exceptions import (
     UnexpectedError,
 )
 from ._http import DEFAULT_LIMITS, DEFAULT_TIMEOUT, create_http_client
-from ._links import LinkChecker
+from ._links import CheckedLink, LinkChecker, LinkFacts, LinkKind, fetch_link_facts, judge
 from ._methods import (
     ALL_METHODS,
     DELETE_STATUS,
@@ -64,7 +64,7 @@ from ._redaction import (
     scrub_exception,
     scrub_value,
 )
-from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus
+from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus, check_url_file
 from ._results import (
     IncomingStatus,
     OutgoingStatus,
@@ -170,6 +170,7 @@ class AsyncStatusClient:
         on_retry: OnRetry | None = None,
         rate_limits: Mapping[str, int | None] | None = DOCUMENTED_RATE_LIMITS,
         clock: Clock | None = None,
+        check_links: bool = False,
     ) -> None:
         self._id_instance = _check_id_instance(id_instance)
         # Held so that vars(), reprs and pickles never carry it.
@@ -181,6 +182,7 @@ class AsyncStatusClient:
         self._deadline = _check_deadline(deadline)
         self._retry = _check_retry(retry) if retry is not None else ExponentialBackoff()
         self._on_retry = _check_hook("on_retry", on_retry)
+        self._check_links = _check_flag("check_links", check_links)
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._limiter = RateLimiter(_check_rate_limits(rate_limits), self._clock)
         if http_client is not None:
@@ -234,6 +236,7 @@ class AsyncStatusClient:
         on_retry: OnRetry | None = None,
         rate_limits: Mapping[str, int | None] | None = DOCUMENTED_RATE_LIMITS,
         clock: Clock | None = None,
+        check_links: bool = False,
         environ: Mapping[str, str] | None = None,
     ) -> AsyncStatusClient:
         """A client from ``GREEN_API_ID_INSTANCE``, ``GREEN_API_TOKEN`` and, when set,
@@ -258,6 +261,7 @@ class AsyncStatusClient:
             on_retry=on_retry,
             rate_limits=rate_limits,
             clock=clock,
+            check_links=check_links,
         )
 
     def with_options(
@@ -268,6 +272,7 @@ class AsyncStatusClient:
         deadline: float | _NotGiven | None = _NOT_GIVEN,
         on_retry: OnRetry | _NotGiven | None = _NOT_GIVEN,
         max_concurrency: int | _NotGiven = _NOT_GIVEN,
+        check_links: bool | _NotGiven = _NOT_GIVEN,
     ) -> AsyncStatusClient:
         """A client for the same instance that shares this one's connection pool
         and rate limiter, with other options. What is not given is kept; ``None``
@@ -300,6 +305,8 @@ class AsyncStatusClient:
             derived._on_retry = _check_hook("on_retry", on_retry)
         if not isinstance(max_concurrency, _NotGiven):
             derived._max_concurrency = _check_concurrency("max_concurrency", max_concurrency)
+        if not isinstance(check_links, _NotGiven):
+            derived._check_links = _check_flag("check_links", check_links)
         return derived
 
     @property
@@ -324,6 +331,11 @@ class AsyncStatusClient:
     def timeout(self) -> httpx.Timeout:
         """The timeout every call of this client runs under."""
         return self._timeout if self._timeout is not None else self._pool.http.timeout
+
+    @property
+    def check_links(self) -> bool:
+        """Voice and media sends check their link first (see :meth:`check_link`)."""
+        return self._check_links
 
     @property
     def is_closed(self) -> bool:
@@ -389,6 +401,14 @@ class AsyncStatusClient:
             raise TypeError(
                 "status must be a TextStatus, VoiceStatus or MediaStatus, "
                 f"got {type(status).__name__}"
+            )
+        if (
+            self._check_links
+            and not isinstance(status, TextStatus)
+            and not self._pool.links.was_uploaded(status.url_file)
+        ):
+            await self.check_link(
+                status.url_file, "voice" if isinstance(status, VoiceStatus) else "media"
             )
         return await self._call(status.api_method, parse_sent, retry, json_body=status.to_payload())
 
@@ -542,6 +562,38 @@ class AsyncStatusClient:
         )
 
     # -- files ---------------------------------------------------------------------
+
+    async def check_link(self, url_file: str, kind: LinkKind) -> CheckedLink:
+        """Check that a ``kind`` ("voice" or "media") status from ``url_file``
+        will show, by asking the link's host what it serves.
+
+        A HEAD request goes to the link (a one-byte ranged GET where HEAD is not
+        answered 2xx), through this client's ``httpx.AsyncClient``, following
+        the host's redirects; GREEN-API's token never goes there. The link is
+        refused with :class:`LinkCheckError` when it does not answer 2xx, is
+        served as ``application/octet-stream``, with no type, or with a type
+        that does not fit the kind (audio for voice; image or video for media),
+        as an attachment, or is over 100 MB. Nothing goes to GREEN-API.
+
+        Each link is asked once per client: the answer is remembered (save a
+        failure to reach the host, a 429 or a 5xx, which are asked again).
+        """
+        self._check_open()
+        self._check_event_loop()
+        if kind not in ("voice", "media"):
+            raise InvalidStatusError("kind", f"must be 'voice' or 'media', got {kind!r}")
+        check_url_file("url_file", url_file)
+        if self._token.reveal() in url_file:
+            raise InvalidStatusError(
+                "url_file", "holds the API token; it would go to the link's host"
+            )
+        http, timeout = self._pool.http, self._timeout
+
+        async def fetch(url: str) -> LinkFacts:
+            logger.debug("checking link %s", url)
+            return await fetch_link_facts(http, url, timeout)
+
+        return judge(await self._pool.links.facts(url_file, fetch), kind)
 
     async def upload_file(
         self,
@@ -1080,6 +1132,12 @@ def _check_base_url(name: str, url: str) -> str:
     if parts.query or parts.fragment:
         raise ValueError(f"{name} must not have a query or fragment, got {url!r}")
     return url.rstrip("/")
+
+
+def _check_flag(name: str, value: bool) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return value
 
 
 def _check_concurrency(name: str, value: int) -> int:

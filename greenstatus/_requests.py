@@ -220,27 +220,29 @@ def _color(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
         raise InvalidStatusError(attribute.name, f"{value!r} is not a colour like '#228B22'")
 
 
-def _url_file(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+def check_url_file(field: str, value: object) -> str:
+    """``value`` as a ``url_file``: an absolute http(s) URL, or InvalidStatusError."""
     if not isinstance(value, str):
-        raise InvalidStatusError(attribute.name, f"expected a str, got {type(value).__name__}")
+        raise InvalidStatusError(field, f"expected a str, got {type(value).__name__}")
     if len(value) > URL_FILE_MAX:
         raise InvalidStatusError(
-            attribute.name, f"is {len(value)} characters long, at most {URL_FILE_MAX} allowed"
+            field, f"is {len(value)} characters long, at most {URL_FILE_MAX} allowed"
         )
-    _check_printable(attribute.name, value)
+    _check_printable(field, value)
     if any(char.isspace() for char in value):
-        raise InvalidStatusError(attribute.name, "must not contain white space")
+        raise InvalidStatusError(field, "must not contain white space")
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - reading it checks it
     except ValueError as error:  # a bracket left open, a port that is no number...
-        raise InvalidStatusError(
-            attribute.name, f"{value!r} is not a valid URL ({error})"
-        ) from None
+        raise InvalidStatusError(field, f"{value!r} is not a valid URL ({error})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidStatusError(
-            attribute.name, f"{value!r} is not an absolute http(s) URL of the file"
-        )
+        raise InvalidStatusError(field, f"{value!r} is not an absolute http(s) URL of the file")
+    return value
+
+
+def _url_file(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    check_url_file(attribute.name, value)
 
 
 def _file_name(allowed: frozenset[str], kind: str, refused: Mapping[str, str]) -> _Validator:
