@@ -10,18 +10,27 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, Any, TextIO
+from urllib.parse import urlsplit
 
 import anyio
 import attrs
 
 from ._client import DEFAULT_API_URL, DEFAULT_MEDIA_URL, AsyncStatusClient
-from ._exceptions import APIStatusError, BadRequestError, GreenStatusError, InvalidStatusError
+from ._exceptions import (
+    APIStatusError,
+    BadRequestError,
+    GreenStatusError,
+    InvalidStatusError,
+    LinkCheckError,
+)
+from ._readiness import ReadinessProblem
 from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus
-from ._results import SendResult
+from ._results import SendResult, SentStatus
 from ._retry import ExponentialBackoff
 from ._version import __version__
 
@@ -95,19 +104,28 @@ def _parser() -> argparse.ArgumentParser:
     text.add_argument("--font", choices=[font.name for font in Font])
     text.add_argument("--participant", action="append", default=[], metavar="ID")
 
+    file_help = "a direct link to the file, or a local file to upload first"
+    name_help = "the file's name with its extension; by default the link's or the file's own"
     voice = command("send-voice", _send, "send a voice status (.mp3 or .wav)")
     voice.set_defaults(kind=VoiceStatus)
-    voice.add_argument("url_file", metavar="URL_FILE")
-    voice.add_argument("--file-name", required=True, metavar="NAME")
+    voice.add_argument("url_file", metavar="URL_FILE|PATH", help=file_help)
+    voice.add_argument("--file-name", metavar="NAME", help=name_help)
     voice.add_argument("--background-color", metavar="HEX")
     voice.add_argument("--participant", action="append", default=[], metavar="ID")
+    _add_check_links(voice)
 
     media = command("send-media", _send, "send a picture or video status")
     media.set_defaults(kind=MediaStatus)
-    media.add_argument("url_file", metavar="URL_FILE")
-    media.add_argument("--file-name", required=True, metavar="NAME")
+    media.add_argument("url_file", metavar="URL_FILE|PATH", help=file_help)
+    media.add_argument("--file-name", metavar="NAME", help=name_help)
     media.add_argument("--caption", metavar="TEXT")
     media.add_argument("--participant", action="append", default=[], metavar="ID")
+    _add_check_links(media)
+
+    link = command("check-link", _check_link, "check that a link will show as a status")
+    link.add_argument("url_file", metavar="URL_FILE")
+    link.add_argument("--kind", choices=("voice", "media"), required=True)
+    command("doctor", _doctor, "check that the instance can post statuses people see")
 
     command("delete", _delete, "delete a status").add_argument("id_message", metavar="ID_MESSAGE")
     command("stats", _stats, "who a status reached").add_argument(
@@ -119,9 +137,9 @@ def _parser() -> argparse.ArgumentParser:
     ):
         command(name, run, what).add_argument("--minutes", type=int, metavar="N")
 
-    command("send-batch", _send_batch, "send statuses from a JSON Lines file").add_argument(
-        "file", metavar="FILE|-"
-    )
+    batch = command("send-batch", _send_batch, "send statuses from a JSON Lines file")
+    batch.add_argument("file", metavar="FILE|-")
+    _add_check_links(batch)
     command("demo", _demo, "send to an offline fake GREEN-API on loopback and show it")
     return parser
 
@@ -153,6 +171,14 @@ def _add_common(parser: argparse.ArgumentParser, *, argparse_default: bool) -> N
     )
 
 
+def _add_check_links(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--check-links",
+        action="store_true",
+        help="check each link first, and refuse one whose status would never appear",
+    )
+
+
 def _attempts(text: str) -> int:
     value = int(text) if text.isdigit() else 0
     if value < 1:
@@ -160,9 +186,14 @@ def _attempts(text: str) -> int:
     return value
 
 
-def _client(args: argparse.Namespace) -> AsyncStatusClient:
+def _client(args: argparse.Namespace, *, credentials: bool = True) -> AsyncStatusClient:
+    """A client from the options and the environment. Without ``credentials``
+    (a link check, which never calls GREEN-API) they may be missing."""
     env = os.environ
     id_instance = args.id_instance or env.get("GREEN_API_ID_INSTANCE")
+    if not credentials and not id_instance:
+        # A stand-in token no link can hold: the check refuses links holding the token.
+        return AsyncStatusClient("0", secrets.token_hex(16))
     if not id_instance:
         raise UsageError("no instance id: set GREEN_API_ID_INSTANCE or pass --id-instance")
     if args.token_file:
@@ -181,6 +212,7 @@ def _client(args: argparse.Namespace) -> AsyncStatusClient:
             api_url=args.api_url or env.get("GREEN_API_URL") or DEFAULT_API_URL,
             media_url=args.media_url or env.get("GREEN_API_MEDIA_URL") or DEFAULT_MEDIA_URL,
             retry=ExponentialBackoff(max_attempts=args.max_attempts),
+            check_links=getattr(args, "check_links", False),
         )
     except ValueError as error:
         raise UsageError(str(error)) from None
@@ -245,9 +277,7 @@ def _hint(error: GreenStatusError, args: argparse.Namespace) -> str | None:
         466: "the plan's quota is used up: see the console, or upgrade the plan",
     }
     if isinstance(error, BadRequestError) and error.instance_not_ready:
-        return (
-            "the instance is starting or its phone is not linked: scan the QR code in the console"
-        )
+        return "run `greenstatus doctor` for what to do about the instance's state"
     return hints.get(error.status_code)
 
 
@@ -276,14 +306,107 @@ def _as_json(result: object) -> dict[str, object]:
 
 
 async def _send(args: argparse.Namespace, out: _Output) -> int:
-    """send-text, send-voice and send-media: the request class's own fields."""
+    """send-text, send-voice and send-media: the request class's own fields.
+    A voice or media file that is not an http(s) link is a local file, uploaded first."""
     kind = args.kind
-    names = [field.name for field in attrs.fields(kind) if field.name != "participants"]
-    status = kind(**{name: getattr(args, name) for name in names}, participants=args.participant)
+    local = kind is not TextStatus and urlsplit(args.url_file).scheme not in ("http", "https")
     async with _client(args) as client:
-        sent = await client.send(status)
+        if local:
+            sent = await _send_file(client, args)
+        else:
+            if kind is not TextStatus and args.file_name is None:
+                args.file_name = PurePosixPath(urlsplit(args.url_file).path).name
+            names = [field.name for field in attrs.fields(kind) if field.name != "participants"]
+            status = kind(
+                **{name: getattr(args, name) for name in names}, participants=args.participant
+            )
+            sent = await client.send(status)
     out.emit({"ok": True, "id_message": sent.id_message}, f"sent {sent.id_message}")
     return EXIT_OK
+
+
+async def _send_file(client: AsyncStatusClient, args: argparse.Namespace) -> SentStatus:
+    if args.kind is VoiceStatus:
+        return await client.send_voice_file(
+            args.url_file,
+            background_color=args.background_color,
+            participants=args.participant,
+            file_name=args.file_name,
+        )
+    return await client.send_media_file(
+        args.url_file, caption=args.caption, participants=args.participant, file_name=args.file_name
+    )
+
+
+async def _check_link(args: argparse.Namespace, out: _Output) -> int:
+    async with _client(args, credentials=False) as client:
+        try:
+            checked = await client.check_link(args.url_file, args.kind)
+        except LinkCheckError as refused:
+            out.error(refused)
+            return EXIT_FAILED
+    size = f"{checked.size} bytes" if checked.size is not None else "size not given"
+    moved = f", at {checked.final_url}" if checked.final_url != checked.url else ""
+    out.emit(
+        {"ok": True, **attrs.asdict(checked)},
+        f"ok: {args.kind} status from a direct link ({checked.content_type}, {size}{moved})",
+    )
+    return EXIT_OK
+
+
+async def _doctor(args: argparse.Namespace, out: _Output) -> int:
+    """The instance's readiness as a checklist; exit 1 when something blocks sending."""
+    async with _client(args) as client:
+        try:
+            readiness = await client.check_ready()
+        except GreenStatusError as error:
+            hint = _hint(error, args)
+            out.emit(
+                {"ok": False, "can_send": False, "error": _error_json(error), "hint": hint},
+                f"[x] GREEN-API: {error}" + (f"\n    fix: {hint}" if hint else ""),
+            )
+            return EXIT_FAILED
+    lines = [f"greenstatus doctor: instance {client.id_instance} at {client.api_url}"]
+    state = readiness.state
+    problems = {problem.code: problem for problem in readiness.problems}
+    lines.append(_check_line(problems.get("state"), f"state: {state.value}"))
+    settings = readiness.settings
+    if settings is None:
+        lines.append("[?] settings: not readable while the instance is in this state")
+    else:
+        lines.append(
+            _check_line(
+                problems.get("outgoing_webhook"),
+                "outgoingWebhook: on (statistics and outgoing statuses are recorded)",
+            )
+        )
+        if settings.delay_send_messages_ms is not None:
+            lines.append(
+                f"[i] queue: {settings.delay_send_messages_ms} ms between two sends "
+                "(delaySendMessagesMilliseconds)"
+            )
+    verdict = "ready to send" if readiness.can_send else "statuses cannot be sent now"
+    lines.append(
+        verdict if readiness.ok or not readiness.can_send else f"{verdict}, with a warning"
+    )
+    out.emit(
+        {
+            "ok": readiness.can_send,
+            "can_send": readiness.can_send,
+            "state": state.value,
+            "statistics_available": readiness.statistics_available,
+            "problems": [attrs.asdict(problem) for problem in readiness.problems],
+        },
+        "\n".join(lines),
+    )
+    return EXIT_OK if readiness.can_send else EXIT_FAILED
+
+
+def _check_line(problem: ReadinessProblem | None, passed: str) -> str:
+    if problem is None:
+        return f"[ok] {passed}"
+    mark = "[x]" if problem.blocks_sending else "[!]"
+    return f"{mark} {problem.message}\n    fix: {problem.hint}"
 
 
 async def _delete(args: argparse.Namespace, out: _Output) -> int:
@@ -446,45 +569,77 @@ class _Progress:
 
 
 async def _demo(args: argparse.Namespace, out: _Output) -> int:
+    import tempfile
+
     from .testing import FakeGreenAPI
 
     fake = FakeGreenAPI(contacts=("79001234567@c.us", "447700900123@c.us", "15550109999@c.us"))
-    statuses: list[Status] = [
-        TextStatus(message="Hello from greenstatus", background_color="#228B22", font="SERIF"),
-        VoiceStatus(url_file="https://example.com/horse.mp3", file_name="horse.mp3"),
-        MediaStatus(
-            url_file="https://example.com/horse.png",
-            file_name="horse.png",
-            caption="Little horse",
-            participants=["+7 900 123-45-67"],
-        ),
-    ]
-    async with (
-        fake.serve() as url,
-        AsyncStatusClient(fake.id_instance, fake.token, api_url=url, media_url=url) as client,
-    ):
-        results = await client.send_all(statuses)
-        outgoing = {status.id_message: status for status in await client.get_outgoing_statuses()}
-        rows: list[dict[str, object]] = []
-        for result in results:
-            if result.error is not None:
-                raise result.error
-            assert result.id_message is not None
-            recipients = await client.get_status_statistic(result.id_message)
-            listed = outgoing.get(result.id_message)
-            rows.append(
-                {
-                    "kind": type(result.request).__name__,
-                    "id_message": result.id_message,
-                    "type_message": listed.type_message if listed else None,
-                    "state": listed.status_message if listed else None,
-                    "recipients": len(recipients),
-                }
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="greenstatus-demo-") as folder:
+        recording = Path(folder) / "horse.mp3"
+        recording.write_bytes(_DEMO_MP3)
+        async with (
+            fake.serve() as url,
+            AsyncStatusClient(
+                fake.id_instance, fake.token, api_url=url, media_url=url, check_links=True
+            ) as client,
+        ):
+            # A local file: uploaded, and its link is a direct one.
+            uploaded = await client.upload_file(recording)
+            notes.append(f"uploaded {recording.name} from a local file: {uploaded.url_file}")
+            # A download link: GREEN-API would accept it, and no one would see it.
+            download = fake.host_file(
+                "horse-download.mp3", _DEMO_MP3, content_type="application/octet-stream"
             )
+            try:
+                await client.check_link(download, "voice")
+            except LinkCheckError as refused:
+                notes.append(f"refused a download link before sending it: {refused.problem}")
+            picture = fake.host_file("horse.png", _DEMO_PNG, content_type="image/png")
+            statuses: list[Status] = [
+                TextStatus(
+                    message="Hello from greenstatus", background_color="#228B22", font="SERIF"
+                ),
+                VoiceStatus(url_file=uploaded.url_file, file_name="horse.mp3"),
+                MediaStatus(
+                    url_file=picture,
+                    file_name="horse.png",
+                    caption="Little horse",
+                    participants=["+7 900 123-45-67"],
+                ),
+            ]
+            sources = ["text", "uploaded file", "checked link"]
+            results = await client.send_all(statuses)
+            outgoing = {s.id_message: s for s in await client.get_outgoing_statuses()}
+            rows: list[dict[str, object]] = []
+            for result, source in zip(results, sources, strict=True):
+                if result.error is not None:
+                    raise result.error
+                assert result.id_message is not None
+                recipients = await client.get_status_statistic(result.id_message)
+                listed = outgoing.get(result.id_message)
+                rows.append(
+                    {
+                        "kind": type(result.request).__name__,
+                        "id_message": result.id_message,
+                        "type_message": listed.type_message if listed else None,
+                        "state": listed.status_message if listed else None,
+                        "recipients": len(recipients),
+                        "source": source,
+                    }
+                )
     if not out.as_json:
         print(
             f"greenstatus demo: a fake GREEN-API served on {url} (loopback only)", file=out.stdout
         )
+        for note in notes:
+            print(note, file=out.stdout)
         print(f"sent {len(results)} statuses concurrently, then read them back:\n", file=out.stdout)
-    out.table(rows, ("kind", "id_message", "type_message", "state", "recipients"))
+    out.table(rows, ("kind", "id_message", "type_message", "state", "recipients", "source"))
     return EXIT_OK
+
+
+# The first bytes of an MP3 and of a PNG file: the fake keeps bytes, it does
+# not decode them.
+_DEMO_MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(246)
+_DEMO_PNG = b"\x89PNG\r\n\x1a\n" + bytes(56)

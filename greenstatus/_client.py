@@ -635,6 +635,7 @@ class AsyncStatusClient:
         *,
         background_color: str | None = None,
         participants: Iterable[str] = (),
+        file_name: str | None = None,
         retry: RetryPolicy | None = None,
     ) -> SentStatus:
         """Upload a local .mp3 or .wav file, then send it as a voice status.
@@ -642,11 +643,11 @@ class AsyncStatusClient:
         Everything is checked first, as :class:`VoiceStatus` checks it (the
         file's extension, ``background_color``, ``participants``), and the file
         itself (it exists, is readable, is at most 100 MB): a bad argument
-        uploads nothing.
+        uploads nothing. ``file_name`` is the name sent, the path's own by default.
         """
         status = VoiceStatus(
             url_file=_UPLOAD_PLACEHOLDER,
-            file_name=_name_of(path),
+            file_name=_name_of(path) if file_name is None else file_name,
             background_color=background_color,
             participants=participants,
         )
@@ -659,16 +660,18 @@ class AsyncStatusClient:
         *,
         caption: str | None = None,
         participants: Iterable[str] = (),
+        file_name: str | None = None,
         retry: RetryPolicy | None = None,
     ) -> SentStatus:
         """Upload a local picture or video, then send it as a media status.
 
         Checked first as :class:`MediaStatus` checks it (extension, caption,
         participants), and the file itself: a bad argument uploads nothing.
+        ``file_name`` is the name sent, the path's own by default.
         """
         status = MediaStatus(
             url_file=_UPLOAD_PLACEHOLDER,
-            file_name=_name_of(path),
+            file_name=_name_of(path) if file_name is None else file_name,
             caption=caption,
             participants=participants,
         )

@@ -158,9 +158,9 @@ async def test_invalid_input_exits_2_naming_the_field(api_url: str, fake: FakeGr
 
 
 async def test_a_usage_error_of_argparse_exits_2() -> None:
-    run = await cli("send-voice", "https://h/a.mp3")  # --file-name missing
+    run = await cli("check-link", "https://h/a.mp3")  # --kind missing
     assert run.returncode == 2
-    assert "--file-name" in run.stderr
+    assert "--kind" in run.stderr
 
 
 async def test_an_api_failure_exits_1_without_the_token(api_url: str, fake: FakeGreenAPI) -> None:
@@ -270,8 +270,18 @@ async def test_the_demo_runs_offline_and_shows_all_three_kinds() -> None:
     run = await cli("demo")
     assert run.returncode == 0, run.stderr
     assert "fake GREEN-API served on http://127.0.0.1:" in run.stdout
+    assert "uploaded horse.mp3 from a local file: http://127.0.0.1:" in run.stdout
+    assert "refused a download link before sending it:" in run.stdout
+    assert "application/octet-stream" in run.stdout
     table = run.stdout.splitlines()[-4:]
-    assert table[0].split() == ["kind", "id_message", "type_message", "state", "recipients"]
+    assert table[0].split() == [
+        "kind",
+        "id_message",
+        "type_message",
+        "state",
+        "recipients",
+        "source",
+    ]
     assert [row.split()[0] for row in table[1:]] == ["TextStatus", "VoiceStatus", "MediaStatus"]
     assert [row.split()[2] for row in table[1:]] == [
         "extendedTextMessage",
@@ -282,6 +292,7 @@ async def test_the_demo_runs_offline_and_shows_all_three_kinds() -> None:
     rows = json.loads(as_json.stdout)
     assert [row["state"] for row in rows] == ["sent", "sent", "sent"]
     assert [row["recipients"] for row in rows] == [3, 3, 1]
+    assert [row["source"] for row in rows] == ["text", "uploaded file", "checked link"]
 
 
 def test_the_progress_bar_is_drawn_only_on_a_terminal() -> None:
@@ -422,7 +433,7 @@ async def test_a_token_file_that_is_not_utf8_is_a_usage_error(api_url: str, tmp_
         (401, {"message": "Unauthorized"}, "the API token (from GREEN_API_TOKEN) is wrong"),
         (403, {"message": "Forbidden"}, "check the instance id (from GREEN_API_ID_INSTANCE)"),
         (404, {"message": "Not Found"}, "check the API URL (from GREEN_API_URL)"),
-        (400, {"message": "instance account not authorized"}, "the instance is starting or its"),
+        (400, {"message": "instance account not authorized"}, "run `greenstatus doctor`"),
     ],
 )
 async def test_api_errors_say_what_to_check(
@@ -486,3 +497,139 @@ async def test_an_argument_that_is_not_text_is_a_usage_error() -> None:
     assert done.stderr.decode() == (
         "greenstatus: error: message: contains a lone surrogate, U+DCE9, at position 3\n"
     )
+
+
+# -- local files, link checks and the doctor ----------------------------------------
+
+
+def with_media(api_url: str) -> dict[str, str]:
+    return {**credentials(api_url), "GREEN_API_MEDIA_URL": api_url}
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "kind", "extra"),
+    [
+        ("send-voice", "note.mp3", "voice", ["--background-color", "#228B22"]),
+        ("send-media", "horse.jpg", "media", ["--caption", "Little horse"]),
+    ],
+)
+async def test_send_commands_take_a_local_path_and_upload_it(
+    api_url: str,
+    fake: FakeGreenAPI,
+    tmp_path: Path,
+    command: str,
+    name: str,
+    kind: str,
+    extra: list[str],
+) -> None:
+    (tmp_path / name).write_bytes(b"file bytes")
+    run = await cli(command, str(tmp_path / name), *extra, env=with_media(api_url))
+    assert run.returncode == 0, run.stderr
+    assert [r.api_method for r in fake.requests] == [
+        "uploadFile",
+        f"send{kind.capitalize()}Status",
+    ]
+    (url_file,) = fake.uploads
+    [status] = fake.statuses
+    assert status.payload["urlFile"] == url_file
+    assert status.payload["fileName"] == name
+    assert run.stdout == f"sent {status.id_message}\n"
+
+
+async def test_a_missing_local_file_is_a_usage_error(
+    api_url: str, fake: FakeGreenAPI, tmp_path: Path
+) -> None:
+    run = await cli("send-voice", str(tmp_path / "gone.mp3"), env=with_media(api_url))
+    assert run.returncode == 2
+    assert "file: no such file" in run.stderr
+    assert fake.requests == []
+
+
+async def test_a_link_without_file_name_takes_the_link_s_own(
+    api_url: str, fake: FakeGreenAPI
+) -> None:
+    run = await cli("send-voice", "https://h/sounds/horse.mp3", env=credentials(api_url))
+    assert run.returncode == 0, run.stderr
+    assert fake.statuses[0].payload["fileName"] == "horse.mp3"
+
+
+async def test_check_link_passes_a_direct_link_and_refuses_a_download(
+    api_url: str, fake: FakeGreenAPI
+) -> None:
+    direct = fake.host_file("a.mp3", b"ID3", content_type="audio/mpeg")
+    download = fake.host_file("b.mp3", b"ID3", content_type="application/octet-stream")
+    # No credentials: a link check never calls GREEN-API.
+    passed = await cli("check-link", direct, "--kind", "voice")
+    assert passed.returncode == 0, passed.stderr
+    assert passed.stdout == "ok: voice status from a direct link (audio/mpeg, 3 bytes)\n"
+    refused = await cli("check-link", download, "--kind", "voice", "--json")
+    assert refused.returncode == 1
+    answer = json.loads(refused.stdout)
+    assert (answer["ok"], answer["error"], answer["field"]) == (False, "LinkCheckError", "url_file")
+    assert "octet-stream" in refused.stderr
+    assert fake.requests == []
+
+
+async def test_check_links_on_a_send_refuses_before_sending(
+    api_url: str, fake: FakeGreenAPI
+) -> None:
+    download = fake.host_file("b.mp3", b"ID3", content_type="application/octet-stream")
+    run = await cli("send-voice", download, "--check-links", env=credentials(api_url))
+    assert run.returncode == 2
+    assert "never appears" in run.stderr
+    assert fake.requests == []
+    unchecked = await cli("send-voice", download, env=credentials(api_url))
+    assert unchecked.returncode == 0  # what GREEN-API itself does: accept it
+
+
+async def test_doctor_on_a_ready_instance(api_url: str, fake: FakeGreenAPI) -> None:
+    run = await cli("doctor", env=credentials(api_url))
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[1:] == [
+        "[ok] state: authorized",
+        "[ok] outgoingWebhook: on (statistics and outgoing statuses are recorded)",
+        "[i] queue: 500 ms between two sends (delaySendMessagesMilliseconds)",
+        "ready to send",
+    ]
+
+
+async def test_doctor_warns_without_outgoing_webhook_but_passes(
+    api_url: str, fake: FakeGreenAPI
+) -> None:
+    fake.settings["outgoingWebhook"] = "no"
+    run = await cli("doctor", env=credentials(api_url))
+    assert run.returncode == 0, run.stderr
+    assert "[!] outgoingWebhook is off" in run.stdout
+    assert "fix: turn on" in run.stdout
+    assert run.stdout.endswith("ready to send, with a warning\n")
+
+
+@pytest.mark.parametrize("state", ["notAuthorized", "starting", "blocked", "yellowCard"])
+async def test_doctor_fails_when_the_state_blocks_sending(
+    api_url: str, fake: FakeGreenAPI, state: str
+) -> None:
+    fake.state = state
+    run = await cli("doctor", "--json", env=credentials(api_url))
+    assert run.returncode == 1
+    answer = json.loads(run.stdout)
+    assert (answer["ok"], answer["can_send"], answer["state"]) == (False, False, state)
+    assert answer["problems"][0]["code"] == "state"
+    assert answer["problems"][0]["blocks_sending"] is True
+
+
+async def test_doctor_with_a_wrong_token_says_so(api_url: str, fake: FakeGreenAPI) -> None:
+    run = await cli("doctor", env={**credentials(api_url), "GREEN_API_TOKEN": "wrong"})
+    assert run.returncode == 1
+    assert run.stdout.startswith("[x] GREEN-API: getStateInstance answered 401")
+    assert "fix: the API token" in run.stdout
+
+
+async def test_a_send_refused_as_not_ready_points_at_doctor(
+    api_url: str, fake: FakeGreenAPI
+) -> None:
+    fake.state = "notAuthorized"
+    run = await cli("send-text", "hi", env=credentials(api_url))
+    assert run.returncode == 1
+    assert "state notAuthorized" in run.stderr
+    assert "greenstatus doctor" in run.stderr
