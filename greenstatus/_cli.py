@@ -188,12 +188,12 @@ def _attempts(text: str) -> int:
 
 def _client(args: argparse.Namespace, *, credentials: bool = True) -> AsyncStatusClient:
     """A client from the options and the environment. Without ``credentials``
-    (a link check, which never calls GREEN-API) they may be missing."""
+    (a link check, which never calls GREEN-API) none are read."""
     env = os.environ
-    id_instance = args.id_instance or env.get("GREEN_API_ID_INSTANCE")
-    if not credentials and not id_instance:
+    if not credentials:
         # A stand-in token no link can hold: the check refuses links holding the token.
         return AsyncStatusClient("0", secrets.token_hex(16))
+    id_instance = args.id_instance or env.get("GREEN_API_ID_INSTANCE")
     if not id_instance:
         raise UsageError("no instance id: set GREEN_API_ID_INSTANCE or pass --id-instance")
     if args.token_file:
@@ -360,11 +360,8 @@ async def _doctor(args: argparse.Namespace, out: _Output) -> int:
         try:
             readiness = await client.check_ready()
         except GreenStatusError as error:
-            hint = _hint(error, args)
-            out.emit(
-                {"ok": False, "can_send": False, "error": _error_json(error), "hint": hint},
-                f"[x] GREEN-API: {error}" + (f"\n    fix: {hint}" if hint else ""),
-            )
+            # As every command reports a failure: the error and its hint.
+            out.error(error, hint=_hint(error, args))
             return EXIT_FAILED
     lines = [f"greenstatus doctor: instance {client.id_instance} at {client.api_url}"]
     state = readiness.state

@@ -64,7 +64,15 @@ from ._redaction import (
     scrub_exception,
     scrub_value,
 )
-from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus, check_url_file
+from ._requests import (
+    Font,
+    MediaStatus,
+    Status,
+    TextStatus,
+    VoiceStatus,
+    built_for_caller,
+    check_url_file,
+)
 from ._results import (
     IncomingStatus,
     OutgoingStatus,
@@ -402,15 +410,21 @@ class AsyncStatusClient:
                 "status must be a TextStatus, VoiceStatus or MediaStatus, "
                 f"got {type(status).__name__}"
             )
+        before: Callable[[], Awaitable[object]] | None = None
         if (
             self._check_links
             and not isinstance(status, TextStatus)
             and not self._pool.links.was_uploaded(status.url_file)
         ):
-            await self.check_link(
-                status.url_file, "voice" if isinstance(status, VoiceStatus) else "media"
-            )
-        return await self._call(status.api_method, parse_sent, retry, json_body=status.to_payload())
+            url_file = status.url_file
+            kind: LinkKind = "voice" if isinstance(status, VoiceStatus) else "media"
+
+            def before() -> Awaitable[object]:
+                return self.check_link(url_file, kind)
+
+        return await self._call(
+            status.api_method, parse_sent, retry, json_body=status.to_payload(), before=before
+        )
 
     async def send_all(
         self,
@@ -505,15 +519,14 @@ class AsyncStatusClient:
         retry: RetryPolicy | None = None,
     ) -> SentStatus:
         """Send a text status (see :class:`TextStatus`)."""
-        return await self.send(
-            TextStatus(
+        with built_for_caller():
+            status = TextStatus(
                 message=message,
                 background_color=background_color,
                 font=font,
                 participants=participants,
-            ),
-            retry=retry,
-        )
+            )
+        return await self.send(status, retry=retry)
 
     async def send_voice_status(
         self,
@@ -588,10 +601,17 @@ class AsyncStatusClient:
                 "url_file", "holds the API token; it would go to the link's host"
             )
         http, timeout = self._pool.http, self._timeout
+        # A HEAD and perhaps a GET, each connecting and reading within the timeout.
+        bound = self.timeout
+        limit = (
+            2 * (bound.connect + bound.read)
+            if bound.connect is not None and bound.read is not None
+            else None
+        )
 
         async def fetch(url: str) -> LinkFacts:
             logger.debug("checking link %s", url)
-            return await fetch_link_facts(http, url, timeout)
+            return await fetch_link_facts(http, url, timeout, limit)
 
         return judge(await self._pool.links.facts(url_file, fetch), kind)
 
@@ -651,8 +671,7 @@ class AsyncStatusClient:
             background_color=background_color,
             participants=participants,
         )
-        uploaded = await self.upload_file(path, file_name=status.file_name, retry=retry)
-        return await self.send(attrs.evolve(status, url_file=uploaded.url_file), retry=retry)
+        return await self._send_uploaded(status, path, retry)
 
     async def send_media_file(
         self,
@@ -675,6 +694,15 @@ class AsyncStatusClient:
             caption=caption,
             participants=participants,
         )
+        return await self._send_uploaded(status, path, retry)
+
+    async def _send_uploaded(
+        self,
+        status: VoiceStatus | MediaStatus,
+        path: str | os.PathLike[str],
+        retry: RetryPolicy | None,
+    ) -> SentStatus:
+        """Upload ``path`` under the checked status's file name, then send the link."""
         uploaded = await self.upload_file(path, file_name=status.file_name, retry=retry)
         return await self.send(attrs.evolve(status, url_file=uploaded.url_file), retry=retry)
 
@@ -729,7 +757,10 @@ class AsyncStatusClient:
         """
         state = await self.get_state_instance(retry=retry)
         try:
-            settings: InstanceSettings | None = await self.get_settings(retry=retry)
+            # A not-ready instance may refuse its settings too: no use asking again.
+            settings: InstanceSettings | None = await self.get_settings(
+                retry=_UntilNotReady(self._retry if retry is None else _check_retry(retry))
+            )
         except BadRequestError as error:
             if not error.instance_not_ready:
                 raise
@@ -747,7 +778,10 @@ class AsyncStatusClient:
         json_body: object = None,
         params: Mapping[str, str] | None = None,
         upload: UploadBody | None = None,
+        before: Callable[[], Awaitable[object]] | None = None,
     ) -> T:
+        """One call: ``before`` (a link check), then the attempts, all within
+        the deadline."""
         self._check_event_loop()
         policy = self._retry if retry is None else _check_retry(retry)
         body: bytes | UploadBody | None
@@ -758,9 +792,13 @@ class AsyncStatusClient:
         else:
             body = None if json_body is None else _encode_json(json_body)  # once, not per attempt
         if self._deadline is None:
+            if before is not None:
+                await before()
             return await self._attempts(method, parse, policy, body, params, _Progress())
         progress = _Progress()
         with anyio.move_on_after(self._deadline) as scope:
+            if before is not None:
+                await before()
             return await self._attempts(method, parse, policy, body, params, progress)
         assert scope.cancelled_caught
         raise self._past_deadline(method, progress)
@@ -1073,11 +1111,16 @@ def _name_of(path: object) -> str:
 
 
 def parse_upload(body: object) -> str:
-    """``{"urlFile": "..."}`` of uploadFile: an absolute http(s) URL."""
+    """``{"urlFile": "..."}`` of uploadFile: an absolute http(s) URL, with what
+    a URL may not hold raw (a space in the file's name...) percent-encoded, so
+    that it is a valid ``url_file``."""
     url = body.get("urlFile") if isinstance(body, dict) else None
     if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
         raise ValueError(f"urlFile is {url!r}, expected an http(s) URL")
-    return url
+    try:
+        return check_url_file("urlFile", str(httpx.URL(url)))
+    except (httpx.InvalidURL, InvalidStatusError) as error:
+        raise ValueError(f"urlFile is not a usable link ({error})") from None
 
 
 def _minutes(minutes: int | None) -> dict[str, str] | None:
@@ -1135,6 +1178,18 @@ def _check_base_url(name: str, url: str) -> str:
     if parts.query or parts.fragment:
         raise ValueError(f"{name} must not have a query or fragment, got {url!r}")
     return url.rstrip("/")
+
+
+@attrs.frozen
+class _UntilNotReady:
+    """A retry policy as ``policy``, except that an instance not ready is final."""
+
+    policy: RetryPolicy
+
+    def next_delay(self, attempt: int, error: GreenStatusError) -> float | None:
+        if isinstance(error, BadRequestError) and error.instance_not_ready:
+            return None
+        return self.policy.next_delay(attempt, error)
 
 
 def _check_flag(name: str, value: bool) -> bool:

@@ -8,6 +8,7 @@ serves: a HEAD request, or where HEAD is refused a one-byte ranged GET.
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Literal, TypeVar
@@ -17,6 +18,7 @@ import attrs
 import httpx
 
 from ._exceptions import LinkCheckError
+from ._outcome import TRANSPORT_ERRORS
 from ._upload import UPLOAD_MAX
 
 __all__ = ["CheckedLink", "LinkChecker", "LinkKind", "fetch_link_facts", "judge"]
@@ -29,6 +31,13 @@ _REMEMBERED = 4096
 """Links remembered per client (checked or uploaded); the oldest are forgotten."""
 # A file link is asked for any type, whatever the client's default Accept.
 _FILE_HEADERS = {"Accept": "*/*"}
+# Every way a host can fail to answer, on every transport (aiohttp's own
+# errors reach here unmapped on asyncio).
+_NO_ANSWER: tuple[type[BaseException], ...] = (
+    *TRANSPORT_ERRORS,
+    httpx.HTTPError,
+    httpx.InvalidURL,
+)
 _KINDS: dict[str, tuple[str, ...]] = {"voice": ("audio/",), "media": ("image/", "video/")}
 
 
@@ -53,6 +62,7 @@ class LinkFacts:
     final_url: str
     status_code: int | None = None
     content_type: str | None = None
+    several_types: bool = False
     attachment: bool = False
     size: int | None = None
     failure: str | None = None
@@ -75,7 +85,7 @@ class LinkChecker:
     def __init__(self) -> None:
         self._uploaded: OrderedDict[str, None] = OrderedDict()
         self._facts: OrderedDict[str, LinkFacts] = OrderedDict()
-        self._pending: dict[str, anyio.Event] = {}
+        self._pending: dict[str, _Pending] = {}
 
     def uploaded(self, url: str) -> None:
         """``url`` came from uploadFile: a direct link, never checked."""
@@ -85,8 +95,9 @@ class LinkChecker:
         return url in self._uploaded
 
     async def facts(self, url: str, fetch: Callable[[str], Awaitable[LinkFacts]]) -> LinkFacts:
-        """The facts of ``url``: remembered, or fetched once however many ask."""
-        for _ in range(2):
+        """The facts of ``url``: remembered, or fetched once however many ask
+        at the same time (an answer not worth remembering is shared too)."""
+        while True:
             known = self._facts.get(url)
             if known is not None:
                 self._facts.move_to_end(url)
@@ -94,16 +105,29 @@ class LinkChecker:
             pending = self._pending.get(url)
             if pending is None:
                 break
-            await pending.wait()  # another task is asking; its answer serves both
-        done = self._pending[url] = anyio.Event()
+            await pending.done.wait()
+            if pending.facts is not None:
+                return pending.facts
+            # Its fetch was cancelled or failed: ask again (or wait for whoever does).
+        mine = _Pending(done=anyio.Event())
+        self._pending[url] = mine
         try:
-            facts = await fetch(url)
-            if facts.lasting:
-                _remember(self._facts, url, facts)
-            return facts
+            mine.facts = await fetch(url)
+            if mine.facts.lasting:
+                _remember(self._facts, url, mine.facts)
+            return mine.facts
         finally:
-            del self._pending[url]
-            done.set()
+            if self._pending.get(url) is mine:
+                del self._pending[url]
+            mine.done.set()
+
+
+@attrs.define
+class _Pending:
+    """A fetch under way, and its answer once it has one."""
+
+    done: anyio.Event
+    facts: LinkFacts | None = None
 
 
 def _remember(store: OrderedDict[str, V], key: str, value: V) -> None:
@@ -114,9 +138,18 @@ def _remember(store: OrderedDict[str, V], key: str, value: V) -> None:
 
 
 async def fetch_link_facts(
-    http: httpx.AsyncClient, url: str, http_timeout: httpx.Timeout | None
+    http: httpx.AsyncClient, url: str, http_timeout: httpx.Timeout | None, limit: float | None
 ) -> LinkFacts:
-    """Ask the link's host: HEAD, then a ranged GET where HEAD is not answered 2xx."""
+    """Ask the link's host: HEAD, then a ranged GET where HEAD is not answered
+    2xx; all of it within ``limit`` seconds (httpx's timeouts bound each read,
+    not a host that trickles its answer)."""
+    with anyio.move_on_after(limit if limit is not None else math.inf) as scope:
+        return await _ask(http, url, http_timeout)
+    assert scope.cancelled_caught
+    return LinkFacts(url=url, final_url=url, failure=f"it did not answer within {limit:g} s")
+
+
+async def _ask(http: httpx.AsyncClient, url: str, http_timeout: httpx.Timeout | None) -> LinkFacts:
     with_timeout = http_timeout if http_timeout is not None else httpx.USE_CLIENT_DEFAULT
     try:
         head = await http.head(
@@ -138,32 +171,49 @@ async def fetch_link_facts(
         return LinkFacts(url=url, final_url=url, failure="it redirects too many times")
     except httpx.UnsupportedProtocol as error:
         return LinkFacts(url=url, final_url=url, failure=f"it leads to a non-HTTP link ({error})")
-    except httpx.TransportError as error:
+    except _NO_ANSWER as error:
         detail = str(error) or type(error).__name__
         return LinkFacts(url=url, final_url=url, failure=f"its host did not answer ({detail})")
+    except (UnicodeError, ValueError) as error:
+        # A host name no resolver takes, credentials a transport refuses...
+        return LinkFacts(url=url, final_url=url, failure=f"it cannot be requested ({error})")
 
 
 def _facts_of(url: str, response: httpx.Response, size: int | None) -> LinkFacts:
-    content_type = response.headers.get("content-type")
-    disposition = response.headers.get("content-disposition", "")
+    # Each header may come more than once: several types are no type, and one
+    # "attachment" among the dispositions makes it a download.
+    types = {
+        value.split(";")[0].strip().lower()
+        for value in response.headers.get_list("content-type", split_commas=True)
+    }
+    dispositions = response.headers.get_list("content-disposition", split_commas=True)
     return LinkFacts(
         url=url,
         final_url=str(response.url),
         status_code=response.status_code,
-        content_type=content_type.split(";")[0].strip().lower() if content_type else None,
-        attachment=disposition.split(";")[0].strip().lower() == "attachment",
+        content_type=types.pop() if len(types) == 1 else None,
+        several_types=len(types) > 1,
+        attachment=any(
+            value.split(";")[0].strip().lower() == "attachment" for value in dispositions
+        ),
         size=size,
     )
+
+
+_SIZE_DIGITS_MAX = 20  # more is no file size (and int() refuses past 4300 digits)
 
 
 def _declared_size(response: httpx.Response) -> int | None:
     """The file's size: the total of a Content-Range, or a whole answer's
     Content-Length (a HEAD answer declares the GET's)."""
     if response.status_code == 206:
-        total = response.headers.get("content-range", "").rpartition("/")[2].strip()
-        return int(total) if total.isascii() and total.isdigit() else None
-    length = response.headers.get("content-length", "").strip()
-    return int(length) if length.isascii() and length.isdigit() else None
+        text = response.headers.get("content-range", "").rpartition("/")[2]
+    else:
+        text = response.headers.get("content-length", "")
+    text = text.strip()
+    if text.isascii() and text.isdigit() and len(text) <= _SIZE_DIGITS_MAX:
+        return int(text)
+    return None
 
 
 def judge(facts: LinkFacts, kind: LinkKind) -> CheckedLink:
@@ -192,6 +242,11 @@ def judge(facts: LinkFacts, kind: LinkKind) -> CheckedLink:
         )
     content_type = facts.content_type
     wanted = " or ".join(f"{prefix}*" for prefix in _KINDS[kind])
+    if facts.several_types:
+        raise refuse(
+            "content_type",
+            f"is served with more than one Content-Type; a {kind} status needs one, {wanted}",
+        )
     if content_type is None:
         raise refuse(
             "content_type",

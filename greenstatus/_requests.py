@@ -7,11 +7,13 @@ documents as acceptable; the mapping to the API's camelCase JSON lives in
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import re
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from types import MappingProxyType
 from typing import Any, ClassVar, TypeAlias
 from urllib.parse import urlsplit
@@ -238,6 +240,10 @@ def check_url_file(field: str, value: object) -> str:
         raise InvalidStatusError(field, f"{value!r} is not a valid URL ({error})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidStatusError(field, f"{value!r} is not an absolute http(s) URL of the file")
+    try:
+        parts.hostname.encode("idna")  # a name a resolver takes: no empty label...
+    except UnicodeError as error:
+        raise InvalidStatusError(field, f"{value!r} has no valid host name ({error})") from None
     return value
 
 
@@ -273,6 +279,22 @@ def _file_name(allowed: frozenset[str], kind: str, refused: Mapping[str, str]) -
             )
 
     return check
+
+
+# Frames between a request's constructor and the user's code that called it,
+# beyond the caller's own: a warning is reported at the user's line.
+_WRAPPER_DEPTH: ContextVar[int] = ContextVar("greenstatus_wrapper_depth", default=0)
+
+
+@contextlib.contextmanager
+def built_for_caller() -> Iterator[None]:
+    """Around a request built by a method on its caller's behalf (one frame
+    deeper), so that a warning names the caller's line, not greenstatus's."""
+    token = _WRAPPER_DEPTH.set(_WRAPPER_DEPTH.get() + 1)
+    try:
+        yield
+    finally:
+        _WRAPPER_DEPTH.reset(token)
 
 
 # White text needs this contrast against its background to be read as large
@@ -319,7 +341,7 @@ class TextStatus:
                 f"to 1 on it (at least {_MIN_CONTRAST:g} to 1 is needed); choose a darker "
                 "colour such as '#228B22'",
                 GreenStatusWarning,
-                stacklevel=3,
+                stacklevel=3 + _WRAPPER_DEPTH.get(),
             )
 
     def to_payload(self) -> dict[str, object]:

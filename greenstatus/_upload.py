@@ -64,7 +64,8 @@ CONTENT_TYPES: Mapping[str, str] = {
 }
 
 _TOKEN_CHARS = r"[A-Za-z0-9!#$&^_.+-]+"
-_CONTENT_TYPE = re.compile(rf"{_TOKEN_CHARS}/{_TOKEN_CHARS}(\s*;[\x20-\x7e]*)?")
+# Parameters are printable ASCII: a header value holds nothing else.
+_CONTENT_TYPE = re.compile(rf"{_TOKEN_CHARS}/{_TOKEN_CHARS}([ \t]*;[\x20-\x7e]*)?")
 # GA-Filename travels in a header: anything beyond printable ASCII (and '%',
 # so that the encoding reads back) is percent-encoded as UTF-8.
 _HEADER_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
@@ -151,7 +152,10 @@ async def prepare_upload(
     if isinstance(file, AsyncIterable):
         name = _check_name(file_name) if file_name is not None else None
         kind = _content_type(name, content_type)
-        source = file
+        try:
+            source = aiter(file)
+        except TypeError as error:  # __aiter__ gave no async iterator
+            raise InvalidStatusError("file", f"is not a usable async iterable ({error})") from None
         used = False
 
         def once(body: UploadBody) -> AsyncIterable[bytes]:
@@ -198,6 +202,10 @@ async def _prepare_path(
         raise InvalidStatusError("file", f"no such file: {path!r}") from None
     except IsADirectoryError:
         raise InvalidStatusError("file", f"{path!r} is a directory, not a file") from None
+    except _NotRegular:
+        raise InvalidStatusError(
+            "file", f"{path!r} is not a regular file (a pipe, a device...)"
+        ) from None
     except OSError as error:
         raise InvalidStatusError("file", f"{path!r} cannot be read ({error})") from None
     _check_size(size)
@@ -212,6 +220,28 @@ async def _prepare_path(
     return UploadBody(_headers(name, kind, size), size, True, name, kind, stream)
 
 
+class _NotRegular(OSError):
+    pass
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _open_regular(path: str) -> BinaryIO:
+    """``path`` opened for reading, if it is a regular file. Opening does not
+    block (a pipe put in its place is refused, not waited on)."""
+    descriptor = os.open(path, _OPEN_FLAGS)
+    try:
+        mode = os.fstat(descriptor).st_mode
+    except OSError:
+        os.close(descriptor)
+        raise
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        raise IsADirectoryError(path) if stat.S_ISDIR(mode) else _NotRegular(path)
+    return os.fdopen(descriptor, "rb")
+
+
 class _FileChunks:
     """A file in chunks of ``CHUNK``: exactly ``size`` bytes, as declared. The
     file is closed when its last chunk is read, or by ``close()`` when the
@@ -224,15 +254,23 @@ class _FileChunks:
         self._file: BinaryIO | None = None
 
     def __aiter__(self) -> AsyncIterator[bytes]:
-        return self._chunks()
+        chunks = self._chunks()
+        self._body.generators.append(chunks)
+        return chunks
 
-    async def _chunks(self) -> AsyncIterator[bytes]:
+    def _open(self) -> None:
+        # Kept as it is opened, in the worker thread: a request cancelled while
+        # the thread runs still finds the file to close.
+        self._file = _open_regular(self._path)
+
+    async def _chunks(self) -> AsyncGenerator[bytes, None]:
         body, size = self._body, self._size
         try:
             while body.sent < size:
                 try:
                     if self._file is None:
-                        self._file = await anyio.to_thread.run_sync(open, self._path, "rb")
+                        await anyio.to_thread.run_sync(self._open)
+                    assert self._file is not None
                     chunk = await anyio.to_thread.run_sync(
                         self._file.read, min(CHUNK, size - body.sent)
                     )
@@ -300,7 +338,7 @@ def _chunk_problem(body: UploadBody, chunk: object) -> InvalidStatusError | None
         return InvalidStatusError(
             "file", f"the iterable yielded {type(chunk).__name__}, expected bytes"
         )
-    body.sent += len(chunk)
+    body.sent += memoryview(chunk).nbytes  # bytes, whatever the items of a memoryview
     if body.sent > UPLOAD_MAX:
         return InvalidStatusError(
             "file",

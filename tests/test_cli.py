@@ -558,8 +558,10 @@ async def test_check_link_passes_a_direct_link_and_refuses_a_download(
 ) -> None:
     direct = fake.host_file("a.mp3", b"ID3", content_type="audio/mpeg")
     download = fake.host_file("b.mp3", b"ID3", content_type="application/octet-stream")
-    # No credentials: a link check never calls GREEN-API.
-    passed = await cli("check-link", direct, "--kind", "voice")
+    # No credentials (an instance id alone): a link check never calls GREEN-API.
+    passed = await cli(
+        "check-link", direct, "--kind", "voice", env={"GREEN_API_ID_INSTANCE": "1101000001"}
+    )
     assert passed.returncode == 0, passed.stderr
     assert passed.stdout == "ok: voice status from a direct link (audio/mpeg, 3 bytes)\n"
     refused = await cli("check-link", download, "--kind", "voice", "--json")
@@ -621,8 +623,9 @@ async def test_doctor_fails_when_the_state_blocks_sending(
 async def test_doctor_with_a_wrong_token_says_so(api_url: str, fake: FakeGreenAPI) -> None:
     run = await cli("doctor", env={**credentials(api_url), "GREEN_API_TOKEN": "wrong"})
     assert run.returncode == 1
-    assert run.stdout.startswith("[x] GREEN-API: getStateInstance answered 401")
-    assert "fix: the API token" in run.stdout
+    assert run.stdout == ""
+    assert run.stderr.startswith("greenstatus: error: getStateInstance answered 401")
+    assert "greenstatus: hint: the API token" in run.stderr
 
 
 async def test_a_send_refused_as_not_ready_points_at_doctor(
@@ -633,3 +636,20 @@ async def test_a_send_refused_as_not_ready_points_at_doctor(
     assert run.returncode == 1
     assert "state notAuthorized" in run.stderr
     assert "greenstatus doctor" in run.stderr
+
+
+async def test_send_batch_with_check_links_refuses_a_download_line(
+    api_url: str, fake: FakeGreenAPI
+) -> None:
+    direct = fake.host_file("a.mp3", b"ID3", content_type="audio/mpeg")
+    download = fake.host_file("b.mp3", b"ID3", content_type="application/octet-stream")
+    lines = "\n".join(
+        json.dumps({"type": "voice", "url_file": url, "file_name": "a.mp3"})
+        for url in (direct, download)
+    )
+    run = await cli("send-batch", "-", "--check-links", env=credentials(api_url), stdin=lines)
+    assert run.returncode == 1
+    first, second = run.stdout.splitlines()
+    assert first.startswith("line 1: sent ")
+    assert second.startswith("line 2: error: url_file: ")
+    assert len(fake.statuses) == 1

@@ -4,11 +4,14 @@ cache, and that nothing reaches GREEN-API after a refusal."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 
+import anyio
 import pytest
 
 from greenstatus import (
+    APITimeoutError,
     AsyncStatusClient,
     CheckedLink,
     InvalidStatusError,
@@ -18,6 +21,9 @@ from greenstatus import (
     VoiceStatus,
 )
 from greenstatus.testing import FakeGreenAPI
+
+from . import loopback
+from .loopback import Behaviour, Handler
 
 pytestmark = pytest.mark.anyio
 
@@ -321,3 +327,173 @@ async def test_a_refused_link_fails_only_its_own_send_in_send_all(
     assert results[0].ok
     assert isinstance(results[1].error, LinkCheckError)
     assert sends(fake) == ["sendMediaStatus"]
+
+
+# -- hostile hosts and concurrency ----------------------------------------------------
+
+
+def raw_answer(*lines: bytes, delay: float = 0.0) -> Behaviour:
+    """A loopback behaviour that writes the given header lines as they are."""
+
+    def behave(handler: Handler) -> None:
+        handler.close_connection = True
+        for line in lines:
+            handler.wfile.write(line + b"\r\n")
+            handler.wfile.flush()
+            if delay:
+                time.sleep(delay)
+        handler.wfile.write(b"\r\n")
+
+    return behave
+
+
+@pytest.mark.parametrize(
+    ("lines", "reason"),
+    [
+        # A header line a parser refuses: every transport fails it its own way.
+        ((b"HTTP/1.1 200 OK", b"Content-Type audio/mpeg"), "unreachable"),
+        ((b"HTTP/1.1 200 OK", b"Content-Length: -5", b"Content-Type: audio/mpeg"), "unreachable"),
+        ((b"NOT HTTP AT ALL",), "unreachable"),
+        # Two types are no type; one attachment among dispositions is a download.
+        (
+            (
+                b"HTTP/1.1 200 OK",
+                b"Content-Type: audio/mpeg",
+                b"Content-Type: text/html",
+                b"Content-Length: 0",
+            ),
+            "content_type",
+        ),
+        (
+            (
+                b"HTTP/1.1 200 OK",
+                b"Content-Type: audio/mpeg",
+                b"Content-Disposition: inline",
+                b"Content-Disposition: attachment",
+                b"Content-Length: 0",
+            ),
+            "attachment",
+        ),
+    ],
+)
+async def test_a_hostile_link_host_is_a_link_check_error_on_every_transport(
+    client: AsyncStatusClient, fake: FakeGreenAPI, lines: tuple[bytes, ...], reason: str
+) -> None:
+    with loopback.serve(raw_answer(*lines)) as server, pytest.raises(LinkCheckError) as excinfo:
+        await client.send_voice_status(f"{server.url}/a.mp3", "a.mp3")
+    assert excinfo.value.reason == reason
+    assert sends(fake) == []
+
+
+async def test_a_size_past_all_reason_is_no_size(client: AsyncStatusClient) -> None:
+    lines = (
+        b"HTTP/1.1 206 Partial Content",
+        b"Content-Type: audio/mpeg",
+        b"Content-Range: bytes 0-0/" + b"9" * 5000,
+        b"Content-Length: 0",
+    )
+    with loopback.serve(raw_answer(*lines)) as server:
+        checked = await client.check_link(f"{server.url}/a.mp3", "voice")
+    assert checked.size is None
+
+
+async def test_a_host_that_trickles_its_answer_is_cut_off(fake: FakeGreenAPI) -> None:
+    lines = [b"HTTP/1.1 200 OK", b"Content-Type: audio/mpeg"] + [b"X-Slow: 1"] * 40
+    async with (
+        fake.serve() as url,
+        AsyncStatusClient(
+            fake.id_instance, fake.token, api_url=url, timeout=0.4, check_links=True
+        ) as client,
+    ):
+        with loopback.serve(raw_answer(*lines, delay=0.2)) as server:
+            started = anyio.current_time()
+            with pytest.raises(LinkCheckError, match=r"did not answer within 1\.6 s"):
+                await client.send_voice_status(f"{server.url}/a.mp3", "a.mp3")
+            assert anyio.current_time() - started < 4  # the host would trickle for 8 s
+    assert sends(fake) == []
+
+
+async def test_the_deadline_covers_the_link_check(fake: FakeGreenAPI) -> None:
+    url_file = "placeholder"
+    async with (
+        fake.serve() as url,
+        AsyncStatusClient(
+            fake.id_instance, fake.token, api_url=url, deadline=0.3, check_links=True
+        ) as client,
+    ):
+        url_file = fake.host_file("a.mp3", MP3, content_type="audio/mpeg")
+        fake.latency = 2.0  # the link's host is slow (the fake serves both)
+        with pytest.raises(APITimeoutError) as excinfo:
+            await client.send_voice_status(url_file, "a.mp3")
+    assert excinfo.value.request_sent is False
+    assert sends(fake) == []
+
+
+async def test_concurrent_checks_of_a_failing_link_ask_once(
+    fake: FakeGreenAPI, client: AsyncStatusClient
+) -> None:
+    url = fake.host_file("a.jpg", JPEG, content_type="image/jpeg", status_code=503)
+    fake.latency = 0.2
+    outcomes: list[BaseException | CheckedLink] = []
+
+    async def check() -> None:
+        try:
+            outcomes.append(await client.check_link(url, "media"))
+        except LinkCheckError as error:
+            outcomes.append(error)
+
+    async with anyio.create_task_group() as group:
+        for _ in range(6):
+            group.start_soon(check)
+    assert len(outcomes) == 6
+    assert all(isinstance(o, LinkCheckError) and o.reason == "status" for o in outcomes)
+    assert [r.http_method for r in fake.file_requests] == ["HEAD", "GET"]  # one check
+
+
+async def test_a_cancelled_first_check_leaves_the_others_theirs(
+    fake: FakeGreenAPI, client: AsyncStatusClient
+) -> None:
+    url = fake.host_file("a.jpg", JPEG, content_type="image/jpeg")
+    fake.latency = 0.3
+    outcomes: list[CheckedLink] = []
+    first = anyio.CancelScope()
+
+    async def check() -> None:
+        outcomes.append(await client.check_link(url, "media"))
+
+    async def first_check() -> None:
+        with first:
+            await check()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(first_check)
+        await anyio.sleep(0.05)  # the first is asking...
+        for _ in range(4):
+            group.start_soon(check)  # ...and these wait for its answer
+        await anyio.sleep(0.05)
+        first.cancel()
+    assert first.cancelled_caught
+    assert len(outcomes) == 4
+    assert all(o.status_code == 200 for o in outcomes)
+    # The first question was cut off; one of the waiters asked again, once.
+    assert [r.http_method for r in fake.file_requests] == ["HEAD", "HEAD"]
+
+
+@pytest.mark.parametrize("bad", ["http://a..b/a.jpg", "http://" + "x" * 64 + ".com/a.jpg"])
+async def test_a_host_name_no_resolver_takes_is_refused_unsent(
+    fake: FakeGreenAPI, client: AsyncStatusClient, bad: str
+) -> None:
+    with pytest.raises(InvalidStatusError, match="no valid host name") as excinfo:
+        await client.send_media_status(bad, "a.jpg")
+    assert excinfo.value.field == "url_file"
+    assert fake.file_requests == []
+    assert sends(fake) == []
+
+
+async def test_check_links_is_a_flag_of_the_constructor_from_env_and_with_options() -> None:
+    environ = {"GREEN_API_ID_INSTANCE": "1101000001", "GREEN_API_TOKEN": "t0k3n"}
+    async with AsyncStatusClient.from_env(environ=environ, check_links=True) as client:
+        assert client.check_links
+        assert not client.with_options(check_links=False).check_links
+    with pytest.raises(TypeError, match="check_links"):
+        AsyncStatusClient("1101000001", "t0k3n", check_links="yes")  # type: ignore[arg-type]

@@ -212,3 +212,21 @@ async def test_a_starting_instance_without_settings_is_still_assessed() -> None:
 def test_readiness_travels() -> None:
     readiness = Readiness(state=InstanceState.STARTING, settings=None)
     assert pickle.loads(pickle.dumps(readiness)) == readiness
+
+
+async def test_check_ready_does_not_ask_a_not_ready_instance_for_settings_again() -> None:
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path.split("/")[2])
+        if "/getStateInstance/" in request.url.path:
+            return httpx.Response(200, json={"stateInstance": "notAuthorized"})
+        return httpx.Response(400, json={"message": "Instance account not authorized"})
+
+    async with AsyncStatusClient(
+        "1101000001", "token", transport=httpx.MockTransport(answer), clock=FakeClock()
+    ) as client:  # the default policy, which retries a not-ready 400 of a send
+        readiness = await client.check_ready()
+    assert asked == ["getStateInstance", "getSettings"]
+    assert readiness.settings is None
+    assert readiness.state is InstanceState.NOT_AUTHORIZED

@@ -4,24 +4,30 @@ and the retry rules."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tracemalloc
+from array import array
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import anyio
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from greenstatus import (
     APIConnectionError,
     AsyncStatusClient,
     ExponentialBackoff,
+    GreenStatusWarning,
     InvalidStatusError,
     NoRetry,
     ServerError,
     UploadedFile,
 )
-from greenstatus._upload import UPLOAD_MAX
+from greenstatus._upload import UPLOAD_MAX, prepare_upload
 from greenstatus.testing import FakeClock, FakeGreenAPI
 
 pytestmark = pytest.mark.anyio
@@ -409,3 +415,116 @@ async def test_a_path_is_streamed_never_read_whole(sink: str, tmp_path: Path) ->
             tracemalloc.stop()
     assert f"/files/{size}/" in uploaded.url_file  # the sink counted every byte
     assert peak < 8 * MIB, f"an upload of {size} bytes held {peak} bytes at once"
+
+
+# -- classes of hostile input ----------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(content_type=st.text(max_size=30) | st.from_regex(r"audio/mpeg[ -~\s]{0,6}", fullmatch=True))
+def test_a_content_type_is_sent_exactly_as_given_or_refused_unsent(content_type: str) -> None:
+    for backend in ("asyncio", "trio"):
+        outcome = anyio.run(upload_with_type, content_type, backend=backend)
+        assert outcome in ("refused unsent", f"sent as {content_type}"), (backend, outcome)
+
+
+async def upload_with_type(content_type: str) -> str:
+    fake = FakeGreenAPI()
+    async with AsyncStatusClient(
+        fake.id_instance, fake.token, transport=fake.transport(), retry=NoRetry()
+    ) as client:
+        try:
+            await client.upload_file(b"x", file_name="a.mp3", content_type=content_type)
+        except InvalidStatusError as error:
+            return "refused unsent" if error.field == "content_type" and not fake.requests else "?"
+    (request,) = fake.requests
+    return f"sent as {request.headers['content-type']}"
+
+
+async def test_memoryview_chunks_count_their_bytes(
+    fake: FakeGreenAPI, client: AsyncStatusClient
+) -> None:
+    numbers = array("q", range(1000))
+
+    async def chunks() -> AsyncIterator[memoryview]:
+        yield memoryview(numbers)
+
+    uploaded = await client.upload_file(chunks(), file_name="a.bin", content_type="audio/mpeg")  # type: ignore[arg-type]
+    assert uploaded.size == 8000
+    assert fake.requests[0].body == numbers.tobytes()
+
+
+async def test_an_object_whose_aiter_is_no_iterator_is_refused(
+    fake: FakeGreenAPI, client: AsyncStatusClient
+) -> None:
+    class Broken:
+        def __aiter__(self) -> int:
+            return 42
+
+    with pytest.raises(InvalidStatusError, match="not a usable async iterable") as excinfo:
+        await client.upload_file(Broken(), file_name="a.mp3")  # type: ignore[arg-type]
+    assert excinfo.value.field == "file"
+    assert fake.requests == []
+
+
+async def test_a_pipe_is_refused_without_waiting_on_it(
+    fake: FakeGreenAPI, client: AsyncStatusClient, tmp_path: Path
+) -> None:
+    os.mkfifo(tmp_path / "pipe.mp3")  # no writer: opening it to read would block
+    with anyio.fail_after(5), pytest.raises(InvalidStatusError, match="not a regular file"):
+        await client.upload_file(tmp_path / "pipe.mp3")
+    assert fake.requests == []
+
+
+async def test_a_file_that_shrinks_while_it_is_read_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "a.mp4"
+    write(path, 600_000)
+    body = await prepare_upload(path, None, None)
+    path.write_bytes(b"short")  # shrunk after it was measured
+    stream = body.open()
+    assert not isinstance(stream, bytes)
+    with pytest.raises(InvalidStatusError, match="shrank from 600000 to 5 bytes") as excinfo:
+        async for _ in stream:
+            pass
+    assert excinfo.value.field == "file"
+    await body.aclose()
+
+
+async def test_a_name_with_a_space_uploads_and_sends(
+    fake: FakeGreenAPI, client: AsyncStatusClient, tmp_path: Path
+) -> None:
+    write(tmp_path / "my song.mp3", 100)
+    await client.send_voice_file(tmp_path / "my song.mp3")
+    (url_file,) = fake.uploads
+    assert fake.statuses[0].payload["urlFile"] == url_file
+    assert url_file.endswith("/my%20song.mp3")
+    assert fake.statuses[0].payload["fileName"] == "my song.mp3"
+
+
+def open_descriptors_of(path: Path) -> list[str]:
+    found = []
+    for entry in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{entry}") == str(path):
+                found.append(entry)
+        except OSError:
+            pass
+    return found
+
+
+async def test_a_cancelled_upload_leaves_its_file_closed(
+    fake: FakeGreenAPI, client: AsyncStatusClient, tmp_path: Path
+) -> None:
+    path = tmp_path / "film.mp4"
+    write(path, 40 * MIB)
+    with anyio.move_on_after(0.05) as scope:
+        await client.upload_file(path)
+    assert scope.cancelled_caught
+    assert open_descriptors_of(path) == []
+    assert fake.uploads == {}
+
+
+async def test_send_text_status_warns_at_its_caller(client: AsyncStatusClient) -> None:
+    with pytest.warns(GreenStatusWarning) as record:
+        await client.send_text_status("hi", background_color="#FFFFFF")
+    assert record[0].filename == __file__

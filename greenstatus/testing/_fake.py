@@ -19,7 +19,7 @@ from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Literal
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import attrs
 import httpx
@@ -40,6 +40,7 @@ from .._methods import (
     ApiMethod,
 )
 from .._redaction import MASK
+from .._upload import CONTENT_TYPES
 
 __all__ = [
     "DOCUMENTED_RATE_LIMITS",
@@ -67,21 +68,8 @@ _KINDS: dict[str, StatusKind] = {
 _FONTS = ("SERIF", "SANS_SERIF", "NORICAN_REGULAR", "BRYNDAN_WRITE", "OSWALD_HEAVY")
 _COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 _UPLOAD_MAX = 100 * 1024 * 1024
-_VIDEO = ("mp4", "mov", "3gp", "avi", "mkv", "webm")
-_MIME = {
-    "mp3": "audio/mpeg",
-    "wav": "audio/wav",
-    "m4v": "video/x-m4v",
-    "ogg": "audio/ogg",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-    "gif": "image/gif",
-    "webp": "image/webp",
-    "mp4": "video/mp4",
-    "mov": "video/quicktime",
-    "3gp": "video/3gpp",
-}
+_VIDEO = ("mp4", "mov", "m4v", "3gp", "avi", "mkv", "webm")
+_MIME = CONTENT_TYPES
 
 
 @attrs.frozen(kw_only=True)
@@ -594,7 +582,7 @@ class FakeGreenAPI:
             extension = _EXTENSION_OF.get(content_type, "bin")
             given = f"{uuid.uuid4().hex}.{extension}"
         path = f"/files/{id_instance}/{uuid.uuid4().hex}/{given}"
-        url = self.file_base_url + path
+        url = self.file_base_url + quote(path)  # a link holds its name percent-encoded
         self.files[path] = FakeFile(
             content=body, content_type=_MIME.get(extension.lower(), "application/octet-stream")
         )

@@ -137,10 +137,17 @@ class _TrackedHandler(web.RequestHandler):
     ) -> None:
         super().__init__(manager, loop=loop, access_log=access_log)  # type: ignore[arg-type]
         self._tracked = tracked
+        self._mine: asyncio.BaseTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._tracked.append(transport)
+        self._mine = transport
         super().connection_made(transport)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if self._mine in self._tracked:
+            self._tracked.remove(self._mine)
+        super().connection_lost(exc)
 
 
 async def _drop(transports: list[asyncio.BaseTransport]) -> None:
@@ -150,7 +157,7 @@ async def _drop(transports: list[asyncio.BaseTransport]) -> None:
     happen in later callbacks: hence the rounds."""
     for _ in range(3):
         await asyncio.sleep(0)
-        for transport in transports:
+        for transport in list(transports):
             if isinstance(transport, asyncio.Transport):
                 transport.abort()
     await asyncio.sleep(0)
