@@ -31,6 +31,7 @@ from ._exceptions import (
 from ._http import create_http_client
 from ._links import CheckedLink
 from ._methods import DOCUMENTED_RATE_LIMITS
+from ._ratelimit import InProcessRateLimiter, RateLimiter, RatePlace, RateRequest
 from ._readiness import InstanceSettings, InstanceState, Readiness, ReadinessProblem
 from ._redaction import install_log_filter
 from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus, normalize_chat_id
@@ -57,6 +58,7 @@ __all__ = [
     "Font",
     "GreenStatusError",
     "GreenStatusWarning",
+    "InProcessRateLimiter",
     "IncomingStatus",
     "InstanceSettings",
     "InstanceState",
@@ -72,6 +74,9 @@ __all__ = [
     "QuotaExceededError",
     "QuotaStatus",
     "RateLimitError",
+    "RateLimiter",
+    "RatePlace",
+    "RateRequest",
     "Readiness",
     "ReadinessProblem",
     "ResponseValidationError",

@@ -47,7 +47,7 @@ from ._methods import (
     Host,
 )
 from ._outcome import TRANSPORT_ERRORS, connection_error, status_error
-from ._ratelimit import RateLimiter
+from ._ratelimit import InProcessRateLimiter, RateLimiter, RatePlace, RateRequest
 from ._readiness import (
     InstanceSettings,
     InstanceState,
@@ -179,6 +179,7 @@ class AsyncStatusClient:
         rate_limits: Mapping[str, int | None] | None = DOCUMENTED_RATE_LIMITS,
         clock: Clock | None = None,
         check_links: bool = False,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self._id_instance = _check_id_instance(id_instance)
         # Held so that vars(), reprs and pickles never carry it.
@@ -192,7 +193,12 @@ class AsyncStatusClient:
         self._on_retry = _check_hook("on_retry", on_retry)
         self._check_links = _check_flag("check_links", check_links)
         self._clock: Clock = clock if clock is not None else SystemClock()
-        self._limiter = RateLimiter(_check_rate_limits(rate_limits), self._clock)
+        self._limits = _check_rate_limits(rate_limits)
+        self._limiter: RateLimiter = (
+            _check_rate_limiter(rate_limiter)
+            if rate_limiter is not None
+            else InProcessRateLimiter(self._clock)
+        )
         if http_client is not None:
             if not isinstance(http_client, httpx.AsyncClient):
                 raise TypeError(
@@ -245,6 +251,7 @@ class AsyncStatusClient:
         rate_limits: Mapping[str, int | None] | None = DOCUMENTED_RATE_LIMITS,
         clock: Clock | None = None,
         check_links: bool = False,
+        rate_limiter: RateLimiter | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> AsyncStatusClient:
         """A client from ``GREEN_API_ID_INSTANCE``, ``GREEN_API_TOKEN`` and, when set,
@@ -270,6 +277,7 @@ class AsyncStatusClient:
             rate_limits=rate_limits,
             clock=clock,
             check_links=check_links,
+            rate_limiter=rate_limiter,
         )
 
     def with_options(
@@ -815,7 +823,7 @@ class AsyncStatusClient:
         attempt = 0
         while True:
             attempt += 1
-            slot = await self._limiter.acquire(method.name)
+            place = await self._take_place(method)
             progress.in_flight = True
             try:
                 return await self._attempt(method, parse, body, params)
@@ -837,8 +845,26 @@ class AsyncStatusClient:
                 if self._on_retry is not None:
                     await _run_hook(self._on_retry(attempt, error, delay))
             finally:
-                slot.release()
+                if place is not None:
+                    await _release(place, method)
             await self._clock.sleep(delay)
+
+    async def _take_place(self, method: ApiMethod) -> RatePlace | None:
+        """A place under the method's rate limit, or ``None`` when it has none."""
+        limit = self._limits.get(method.name)
+        if limit is None:
+            return None
+        return await self._limiter.acquire(
+            RateRequest(self._id_instance, method.name, limit, self._attempt_bound())
+        )
+
+    def _attempt_bound(self) -> float:
+        """The longest one attempt can take: its timeouts added up, within the
+        deadline; ``_UNBOUNDED_ATTEMPT`` when a timeout is off."""
+        timeout = self.timeout
+        parts = (timeout.connect, timeout.write, timeout.read, timeout.pool)
+        bound = _UNBOUNDED_ATTEMPT if None in parts else sum(p for p in parts if p is not None)
+        return bound if self._deadline is None else min(bound, self._deadline)
 
     def _past_deadline(self, method: ApiMethod, progress: _Progress) -> APITimeoutError:
         # An attempt cut off in flight may have been delivered; so may one that
@@ -1043,6 +1069,32 @@ def _safe_str(exc: BaseException) -> str:
 def _encode_json(body: object) -> bytes:
     # Compact and UTF-8, as httpx's own json= encodes it, whatever httpx's version.
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+# How long a place of an attempt with no timeout counts, should its process die.
+_UNBOUNDED_ATTEMPT = 300.0
+
+
+async def _release(place: RatePlace, method: ApiMethod) -> None:
+    """Give a place back, whatever cancels the attempt. A limiter that cannot
+    (its Redis is gone) is logged: the place then expires by itself."""
+    with anyio.CancelScope(shield=True):
+        try:
+            await place.release()
+        except Exception as error:
+            logger.warning(
+                "%s: the rate limiter could not release a place (%s); it expires by itself",
+                method.name,
+                type(error).__name__,
+            )
+
+
+def _check_rate_limiter(limiter: RateLimiter) -> RateLimiter:
+    if not callable(getattr(limiter, "acquire", None)):
+        raise TypeError(
+            f"rate_limiter must have an async acquire(request), got {type(limiter).__name__}"
+        )
+    return limiter
 
 
 async def _run_hook(outcome: Awaitable[None] | None) -> None:

@@ -13,18 +13,65 @@ connections; a token bucket that bursts N and refills continuously lets
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Protocol, runtime_checkable
 
 import anyio
 import attrs
 
-from ._clock import Clock
+from ._clock import Clock, SystemClock
 
-__all__ = ["MethodRateLimiter", "RateLimiter", "Slot"]
+__all__ = [
+    "InProcessRateLimiter",
+    "MethodRateLimiter",
+    "RateLimiter",
+    "RatePlace",
+    "RateRequest",
+    "Slot",
+]
 
 WINDOW = 1.0
 # For clock granularity only: the answer always comes after the arrival.
 MARGIN = 0.01
+
+
+@attrs.frozen
+class RateRequest:
+    """What a rate limiter is asked for: a place for one request (one attempt)
+    of ``api_method`` of instance ``id_instance``, under a limit of ``limit``
+    requests per second."""
+
+    id_instance: str
+    api_method: str
+    limit: int
+    hold: float
+    """The longest the attempt can take, in seconds (its timeout). A place
+    never released (its process died) counts until ``hold`` plus the window
+    have passed."""
+
+
+@runtime_checkable
+class RatePlace(Protocol):
+    """A place taken for one attempt."""
+
+    async def release(self) -> None:
+        """The attempt is over (answered, failed or cancelled): its window
+        starts. Called once, shielded from cancellation."""
+
+
+@runtime_checkable
+class RateLimiter(Protocol):
+    """Keeps each method of each instance under its limit: at most ``limit``
+    requests in flight or ended within the last second.
+
+    ``acquire`` waits for a place and takes it; a cancelled wait takes none.
+    ``greenstatus.InProcessRateLimiter`` (the default) keeps the count in one
+    process; ``greenstatus.RedisRateLimiter`` keeps it in Redis, for every
+    process and machine that shares it.
+    """
+
+    async def acquire(self, request: RateRequest) -> RatePlace:
+        """Wait for a place for ``request``, and take it."""
+        ...
 
 
 @attrs.define(eq=False)
@@ -34,13 +81,10 @@ class Slot:
     limiter: MethodRateLimiter | None
     ended: float | None = None
 
-    def release(self) -> None:
+    async def release(self) -> None:
         """The attempt is over (answered, failed or cancelled): start its window."""
         if self.limiter is not None and self.ended is None:
             self.limiter._release(self)
-
-
-_UNLIMITED = Slot(None)
 
 
 class MethodRateLimiter:
@@ -85,14 +129,23 @@ class MethodRateLimiter:
             self._released.set()
 
 
-class RateLimiter:
-    """One ``MethodRateLimiter`` per limited API method of one instance."""
+class InProcessRateLimiter:
+    """The default :class:`RateLimiter`: counts in this process, per instance
+    and method (one ``MethodRateLimiter`` each, FIFO-fair).
 
-    def __init__(self, limits: Mapping[str, int], clock: Clock) -> None:
-        self._methods = {name: MethodRateLimiter(limit, clock) for name, limit in limits.items()}
+    One is made for each ``AsyncStatusClient`` and shared with the clients
+    derived from it; pass one to several clients of the same instance in one
+    process to share their count. Waits go through ``clock``.
+    """
 
-    async def acquire(self, api_method: str) -> Slot:
-        limiter = self._methods.get(api_method)
+    def __init__(self, clock: Clock | None = None) -> None:
+        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._methods: dict[tuple[str, str], MethodRateLimiter] = {}
+
+    async def acquire(self, request: RateRequest) -> Slot:
+        key = (request.id_instance, request.api_method)
+        limiter = self._methods.get(key)
         if limiter is None:
-            return _UNLIMITED
+            limiter = self._methods[key] = MethodRateLimiter(request.limit, self._clock)
+        limiter.limit = request.limit  # the latest asked for, should clients differ
         return await limiter.acquire()

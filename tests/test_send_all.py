@@ -13,6 +13,7 @@ import pytest
 from greenstatus import (
     AsyncStatusClient,
     BadRequestError,
+    InProcessRateLimiter,
     MediaStatus,
     SendResult,
     ServerError,
@@ -222,18 +223,20 @@ async def test_a_cancellation_at_any_point_leaves_nothing_behind(seed: int) -> N
         message = json.loads(request.content)["message"]
         return httpx.Response(200, json={"idMessage": f"ID-{message}"})
 
+    limiter = InProcessRateLimiter()
     async with AsyncStatusClient(
         "1101000001",
         "token",
         transport=httpx.MockTransport(slowly),
         rate_limits={"sendTextStatus": 1000},
         max_concurrency=4,
+        rate_limiter=limiter,
     ) as client:
         with anyio.move_on_after(chance.uniform(0, 0.05)):
             await client.send_all(texts(40))
         # No place in the rate limiter is left held by a cancelled send...
-        limiter = client._limiter._methods["sendTextStatus"]
-        assert all(slot.ended is not None for slot in limiter._slots)
+        places = limiter._methods[("1101000001", "sendTextStatus")]._slots
+        assert all(slot.ended is not None for slot in places)
         # ...and the client works on, every result on its own input.
         results = await client.send_all(texts(10))
     assert [result.id_message for result in results] == [f"ID-m{n}" for n in range(10)]
