@@ -34,6 +34,7 @@ from ._methods import DOCUMENTED_RATE_LIMITS
 from ._ratelimit import InProcessRateLimiter, RateLimiter, RatePlace, RateRequest
 from ._readiness import InstanceSettings, InstanceState, Readiness, ReadinessProblem
 from ._redaction import install_log_filter
+from ._redis import RateLimiterUnavailableError, RedisRateLimiter
 from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus, normalize_chat_id
 from ._results import IncomingStatus, OutgoingStatus, SendResult, SentStatus, StatusRecipient
 from ._retry import ExponentialBackoff, NoRetry, RetryPolicy, RetrySafety, retry_safety
@@ -75,10 +76,12 @@ __all__ = [
     "QuotaStatus",
     "RateLimitError",
     "RateLimiter",
+    "RateLimiterUnavailableError",
     "RatePlace",
     "RateRequest",
     "Readiness",
     "ReadinessProblem",
+    "RedisRateLimiter",
     "ResponseValidationError",
     "RetryPolicy",
     "RetrySafety",

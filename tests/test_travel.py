@@ -20,6 +20,7 @@ from greenstatus import (
     GreenStatusError,
     InvalidStatusError,
     LinkCheckError,
+    RateLimiterUnavailableError,
     NotFoundError,
     PermissionDeniedError,
     QuotaExceededError,
@@ -53,6 +54,10 @@ def status(kind: type[APIStatusError], code: int, body: object = None) -> APISta
 ERRORS: list[GreenStatusError] = [
     GreenStatusError("plain"),
     InvalidStatusError("participants[1]", "'x' is not a chat id"),
+    RateLimiterUnavailableError(
+        "sendTextStatus: the rate limiter's Redis at 127.0.0.1:6379 cannot be used",
+        api_method="sendTextStatus",
+    ),
     LinkCheckError(
         "served as application/octet-stream",
         url="https://files.example/a.mp3",

@@ -1,0 +1,244 @@
+"""RedisRateLimiter: GREEN-API's per-instance rate limits kept in Redis, for
+every process and machine that shares the Redis server.
+
+The meaning is the in-process limiter's: at most N requests of one method of
+one instance in flight or ended within the last second. Each place is a member
+of a sorted set whose score is the time it stops counting: while its attempt
+runs, the attempt's bound (``RateRequest.hold``) plus the window, so the place
+of a process that died expires by itself; once released, the release time plus
+the window. Waiters queue in arrival order (a ticket each) and only the first
+``free`` of them may take places, so none is overtaken by a later one. Every
+step is one Lua script, run atomically by Redis, on Redis's own clock (TIME):
+the processes' clocks never meet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import anyio
+import attrs
+
+from ._exceptions import GreenStatusError
+from ._ratelimit import MARGIN, WINDOW, RateRequest
+
+if TYPE_CHECKING:
+    import redis.asyncio
+
+__all__ = ["RateLimiterUnavailableError", "RedisPlace", "RedisRateLimiter"]
+
+_POLL = 0.05
+"""Longest a waiter sleeps between two asks: a release may free a place early."""
+_STALE = 2.0
+"""A waiter that has not asked for this long has gone (cancelled, died): its
+turn passes to the next."""
+_SOCKET_TIMEOUT = 5.0
+
+# KEYS: places, queue, seen, tickets.
+# ARGV: waiter, limit, hold, window, stale.
+# Returns {1, 0} when the place is taken, else {0, milliseconds to wait at most}.
+_ACQUIRE = """
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local places, queue, seen, tickets = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local waiter = ARGV[1]
+local limit, hold = tonumber(ARGV[2]), tonumber(ARGV[3])
+local window, stale = tonumber(ARGV[4]), tonumber(ARGV[5])
+redis.call('ZREMRANGEBYSCORE', places, '-inf', now)
+for _, gone in ipairs(redis.call('ZRANGEBYSCORE', seen, '-inf', now - stale)) do
+  redis.call('ZREM', queue, gone)
+  redis.call('ZREM', seen, gone)
+end
+if not redis.call('ZSCORE', queue, waiter) then
+  redis.call('ZADD', queue, redis.call('INCR', tickets), waiter)
+end
+redis.call('ZADD', seen, now, waiter)
+local function expire_when_idle()
+  local keep = math.ceil((hold + window + stale + 1) * 1000)
+  for _, key in ipairs(KEYS) do
+    local ttl = redis.call('PTTL', key)
+    if ttl ~= -2 and ttl < keep then redis.call('PEXPIRE', key, keep) end
+  end
+end
+local free = limit - redis.call('ZCARD', places)
+if redis.call('ZRANK', queue, waiter) < free then
+  redis.call('ZREM', queue, waiter)
+  redis.call('ZREM', seen, waiter)
+  redis.call('ZADD', places, now + hold + window, waiter)
+  expire_when_idle()
+  return {1, 0}
+end
+expire_when_idle()
+local first = redis.call('ZRANGE', places, 0, 0, 'WITHSCORES')
+local wait = window
+if first[2] then wait = tonumber(first[2]) - now end
+return {0, math.max(1, math.ceil(wait * 1000))}
+"""
+
+# KEYS: places. ARGV: waiter, window. The place counts one window from now.
+_RELEASE = """
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local until_ = now + tonumber(ARGV[2])
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score and tonumber(score) > until_ then
+  redis.call('ZADD', KEYS[1], until_, ARGV[1])
+end
+return 1
+"""
+
+# KEYS: queue, seen. ARGV: waiter. A waiter that stops waiting leaves the queue.
+_LEAVE = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+"""
+
+
+class RateLimiterUnavailableError(GreenStatusError):
+    """The rate limiter cannot be asked (its Redis is unreachable, or refused),
+    so nothing was sent: greenstatus never sends unlimited instead.
+    ``api_method`` is the method that was to be sent."""
+
+    def __init__(self, message: str, *, api_method: str) -> None:
+        super().__init__(message)
+        self.api_method = api_method
+
+
+@attrs.define(eq=False)
+class RedisPlace:
+    """A place held in Redis; ``release`` starts its window there."""
+
+    limiter: RedisRateLimiter
+    places_key: str
+    waiter: str
+    request: RateRequest
+
+    async def release(self) -> None:
+        await self.limiter._run(
+            self.limiter._release, [self.places_key], [self.waiter, WINDOW + MARGIN], self.request
+        )
+
+
+class RedisRateLimiter:
+    """A :class:`RateLimiter` whose count lives in Redis: at most N requests of
+    one method of one instance in flight or ended within the last second,
+    across every process and machine that shares the Redis server.
+
+    ``url_or_client`` is a Redis URL (``redis://host:6379/0``; greenstatus then
+    owns the connection pool, closed by ``aclose()``) or your own
+    ``redis.asyncio.Redis``. Keys are ``{key_prefix}:{<instance>:<method>}:...``,
+    and expire when idle. Needs ``pip install 'greenstatus[redis]'`` and runs
+    on asyncio (redis-py's asyncio client).
+
+    When Redis cannot be reached, ``acquire`` raises
+    :class:`RateLimiterUnavailableError` and nothing is sent.
+    """
+
+    def __init__(
+        self, url_or_client: str | redis.asyncio.Redis, *, key_prefix: str = "greenstatus"
+    ) -> None:
+        try:
+            import redis.asyncio
+        except ImportError:  # pragma: no cover - the extra is installed in tests
+            raise ImportError(
+                "RedisRateLimiter needs redis-py: pip install 'greenstatus[redis]'"
+            ) from None
+        if not isinstance(key_prefix, str) or not key_prefix or "{" in key_prefix:
+            raise ValueError(f"key_prefix must be a non-empty str without '{{', got {key_prefix!r}")
+        if isinstance(url_or_client, str):
+            self._where = _where(url_or_client)
+            self._client: Any = redis.asyncio.Redis.from_url(
+                url_or_client,
+                socket_timeout=_SOCKET_TIMEOUT,
+                socket_connect_timeout=_SOCKET_TIMEOUT,
+            )
+            self._owned = True
+        elif isinstance(url_or_client, redis.asyncio.Redis):
+            kwargs = url_or_client.connection_pool.connection_kwargs
+            self._where = f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}"
+            self._client = url_or_client
+            self._owned = False
+        else:
+            raise TypeError(
+                "url_or_client must be a Redis URL or a redis.asyncio.Redis, "
+                f"got {type(url_or_client).__name__}"
+            )
+        self._prefix = key_prefix
+        self._acquire = self._client.register_script(_ACQUIRE)
+        self._release = self._client.register_script(_RELEASE)
+        self._leave = self._client.register_script(_LEAVE)
+        self._errors: tuple[type[BaseException], ...] = (redis.exceptions.RedisError, OSError)
+
+    def __repr__(self) -> str:
+        return f"<RedisRateLimiter {self._where} key_prefix={self._prefix!r}>"
+
+    async def aclose(self) -> None:
+        """Close the connection pool greenstatus made (never a client you gave)."""
+        if self._owned:
+            await self._client.aclose()
+
+    def keys(self, id_instance: str, api_method: str) -> tuple[str, str, str, str]:
+        """The keys of one instance's method: places, queue, seen, tickets."""
+        base = f"{self._prefix}:{{{id_instance}:{api_method}}}"
+        return (f"{base}:places", f"{base}:queue", f"{base}:seen", f"{base}:tickets")
+
+    async def acquire(self, request: RateRequest) -> RedisPlace:
+        """Wait for a place, in arrival order, and take it."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError(
+                "RedisRateLimiter runs on asyncio (redis-py's asyncio client), not trio"
+            ) from None
+        keys = list(self.keys(request.id_instance, request.api_method))
+        waiter = uuid.uuid4().hex
+        arguments = [waiter, request.limit, request.hold, WINDOW + MARGIN, _STALE]
+        try:
+            while True:
+                taken, wait_ms = await self._run(self._acquire, keys, arguments, request)
+                if taken:
+                    return RedisPlace(self, keys[0], waiter, request)
+                await anyio.sleep(min(int(wait_ms) / 1000, _POLL))
+        except BaseException:
+            # Cancelled (or Redis gone) while waiting: leave the queue, so the
+            # next waiter need not wait for this one to go stale.
+            with (
+                anyio.CancelScope(shield=True),
+                anyio.move_on_after(_SOCKET_TIMEOUT),
+                contextlib.suppress(*self._errors),
+            ):
+                await self._leave(keys=keys[1:3], args=[waiter])
+            raise
+
+    async def _run(
+        self, script: Any, keys: list[str], arguments: list[object], request: RateRequest
+    ) -> Any:
+        try:
+            return await script(keys=keys, args=arguments)
+        except self._errors as error:
+            detail = str(error) or type(error).__name__
+            raise RateLimiterUnavailableError(
+                f"{request.api_method}: the rate limiter's Redis at {self._where} cannot be "
+                f"used ({type(error).__name__}: {detail}); nothing was sent",
+                api_method=request.api_method,
+            ) from None
+
+
+def _where(url: str) -> str:
+    """host:port/db of a Redis URL, without its password."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "(an invalid URL)"
+    if parts.scheme == "unix":
+        return parts.path
+    host = parts.hostname or "localhost"
+    return f"{host}:{port or 6379}{parts.path if parts.path not in ('', '/') else ''}"

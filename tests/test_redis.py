@@ -1,0 +1,270 @@
+"""RedisRateLimiter against a real redis-server on loopback: the limit's meaning,
+fairness, dead processes, an unreachable or stopped Redis, and four processes
+sharing one instance against the fake enforcing GREEN-API's limits."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import anyio
+import pytest
+
+from greenstatus import (
+    AsyncStatusClient,
+    GreenStatusError,
+    NoRetry,
+    RateLimiter,
+    RateLimiterUnavailableError,
+    RateRequest,
+    RedisRateLimiter,
+    TextStatus,
+)
+from greenstatus.testing import DOCUMENTED_RATE_LIMITS, FakeGreenAPI
+
+from .redis_server import RedisServer, free_port, redis_server
+
+pytestmark = pytest.mark.anyio
+
+WORKER = str(Path(__file__).with_name("redis_worker.py"))
+ID = "1101000001"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # redis-py's asyncio client
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RedisServer]:
+    with redis_server() as started:
+        yield started
+
+
+@pytest.fixture
+async def limiter(server: RedisServer) -> AsyncIterator[RedisRateLimiter]:
+    with server.client() as admin:
+        admin.flushall()
+    limiter = RedisRateLimiter(server.url)
+    yield limiter
+    await limiter.aclose()
+
+
+def request(limit: int, hold: float = 5.0, method: str = "sendTextStatus") -> RateRequest:
+    return RateRequest(ID, method, limit, hold)
+
+
+def most_in_any_second(times: list[float]) -> int:
+    times = sorted(times)
+    return max((sum(1 for t in times if start <= t < start + 1.0) for start in times), default=0)
+
+
+async def test_it_is_a_rate_limiter(limiter: RedisRateLimiter) -> None:
+    assert isinstance(limiter, RateLimiter)
+
+
+async def test_n_places_at_once_then_one_more_a_window_after_a_release(
+    limiter: RedisRateLimiter,
+) -> None:
+    with anyio.fail_after(1):
+        places = [await limiter.acquire(request(3)) for _ in range(3)]
+    released = time.monotonic()
+    await places[0].release()
+    with anyio.fail_after(3):
+        await limiter.acquire(request(3))
+    waited = time.monotonic() - released
+    assert 0.95 < waited < 1.5  # the released place counted for its window
+
+
+async def test_keys_live_under_the_prefix_per_instance_and_method_and_expire(
+    server: RedisServer,
+) -> None:
+    limiter = RedisRateLimiter(server.url, key_prefix="bots")
+    await limiter.acquire(RateRequest("42", "sendVoiceStatus", 5, 2.0))
+    await limiter.aclose()
+    with server.client() as admin:
+        keys = sorted(key.decode() for key in admin.keys("bots:*"))
+        assert keys == ["bots:{42:sendVoiceStatus}:places", "bots:{42:sendVoiceStatus}:tickets"]
+        # Idle keys go: the hold, the window, a stale waiter's time and a second.
+        assert all(0 < admin.pttl(key) <= 6100 for key in keys)
+
+
+async def test_waiters_take_places_in_the_order_they_came(limiter: RedisRateLimiter) -> None:
+    holder = await limiter.acquire(request(1))
+    order: list[int] = []
+
+    async def wait(number: int) -> None:
+        place = await limiter.acquire(request(1))
+        order.append(number)
+        await place.release()
+
+    async with anyio.create_task_group() as group:
+        for number in range(4):
+            group.start_soon(wait, number)
+            await anyio.sleep(0.1)  # each has asked before the next comes
+        await holder.release()
+    assert order == [0, 1, 2, 3]
+
+
+async def test_a_cancelled_waiter_leaves_its_turn_at_once(limiter: RedisRateLimiter) -> None:
+    holder = await limiter.acquire(request(1))
+    with anyio.move_on_after(0.2):
+        await limiter.acquire(request(1))  # first in the queue, then gone
+    released = time.monotonic()
+    await holder.release()
+    with anyio.fail_after(3):
+        await limiter.acquire(request(1))
+    # One window, not the two seconds a vanished waiter takes to go stale.
+    assert time.monotonic() - released < 1.5
+
+
+async def test_a_place_never_released_counts_its_hold_and_a_window(
+    limiter: RedisRateLimiter,
+) -> None:
+    await limiter.acquire(request(1, hold=0.5))  # its process "dies" holding it
+    started = time.monotonic()
+    with anyio.fail_after(5):
+        await limiter.acquire(request(1, hold=0.5))
+    assert 1.3 < time.monotonic() - started < 2.2
+
+
+async def test_a_client_keeps_the_fake_s_limits_with_redis(
+    limiter: RedisRateLimiter,
+) -> None:
+    fake = FakeGreenAPI(rate_limits=DOCUMENTED_RATE_LIMITS)
+    async with (
+        fake.serve() as url,
+        AsyncStatusClient(
+            fake.id_instance, fake.token, api_url=url, retry=NoRetry(), rate_limiter=limiter
+        ) as client,
+    ):
+        results = await client.send_all(
+            [TextStatus(message=f"{n}") for n in range(12)], max_concurrency=12
+        )
+    assert all(result.ok for result in results), [r.error for r in results if r.error]
+    assert most_in_any_second([r.received_at for r in fake.requests]) <= 5
+
+
+async def test_an_unreachable_redis_is_a_typed_error_and_nothing_is_sent() -> None:
+    fake = FakeGreenAPI()
+    secret = "r3dis-pa55word"
+    limiter = RedisRateLimiter(f"redis://:{secret}@127.0.0.1:{free_port()}/0")
+    async with AsyncStatusClient(
+        fake.id_instance, fake.token, transport=fake.transport(), rate_limiter=limiter
+    ) as client:
+        with pytest.raises(RateLimiterUnavailableError) as excinfo:
+            await client.send_text_status("hi")
+        (result,) = await client.send_all([TextStatus(message="hi")])
+    await limiter.aclose()
+    error = excinfo.value
+    assert isinstance(error, GreenStatusError)
+    assert error.api_method == "sendTextStatus"
+    assert "nothing was sent" in str(error)
+    assert secret not in str(error)
+    assert secret not in repr(limiter)
+    assert isinstance(result.error, RateLimiterUnavailableError)
+    assert fake.requests == []
+
+
+async def test_stopping_redis_mid_run_gives_the_typed_error() -> None:
+    fake = FakeGreenAPI()
+    with redis_server() as own:
+        limiter = RedisRateLimiter(own.url)
+        async with AsyncStatusClient(
+            fake.id_instance,
+            fake.token,
+            transport=fake.transport(),
+            rate_limiter=limiter,
+            retry=NoRetry(),
+        ) as client:
+            await client.send_text_status("before")
+            own.stop()
+            with pytest.raises(RateLimiterUnavailableError, match="cannot be used"):
+                await client.send_text_status("after")
+        await limiter.aclose()
+    assert [status.payload["message"] for status in fake.statuses] == ["before"]
+
+
+async def test_it_refuses_trio_with_a_clear_error(server: RedisServer) -> None:
+    limiter = RedisRateLimiter(server.url)
+
+    async def on_trio() -> None:
+        await limiter.acquire(request(1))
+
+    with pytest.raises(RuntimeError, match="runs on asyncio"):
+        await anyio.to_thread.run_sync(lambda: anyio.run(on_trio, backend="trio"))
+
+
+def test_the_limiter_checks_its_arguments(server: RedisServer) -> None:
+    with pytest.raises(TypeError, match="url_or_client"):
+        RedisRateLimiter(42)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="key_prefix"):
+        RedisRateLimiter(server.url, key_prefix="a{b")
+
+
+# -- many processes ------------------------------------------------------------------
+
+
+async def test_four_processes_share_one_instance_s_limit(server: RedisServer) -> None:
+    with server.client() as admin:
+        admin.flushall()
+    fake = FakeGreenAPI(rate_limits=DOCUMENTED_RATE_LIMITS)
+    async with fake.serve() as url:
+        command = [sys.executable, WORKER, "send", server.url, url, fake.id_instance, fake.token]
+        with anyio.fail_after(60):
+            async with anyio.create_task_group() as group:
+                outputs: list[str] = []
+
+                async def worker() -> None:
+                    done = await anyio.run_process([*command, "15"], check=True)
+                    outputs.append(done.stdout.decode())
+
+                for _ in range(4):
+                    group.start_soon(worker)
+    reports = [json.loads(output) for output in outputs]
+    assert [report["errors"] for report in reports] == [[]] * 4  # not one 429
+    assert sum(report["sent"] for report in reports) == 60
+    sends = [r.received_at for r in fake.requests if r.api_method == "sendTextStatus"]
+    assert len(sends) == 60
+    assert most_in_any_second(sends) <= 5
+
+
+async def test_a_killed_process_holding_places_blocks_no_one_past_the_bound(
+    limiter: RedisRateLimiter, server: RedisServer
+) -> None:
+    hold = 1.0
+    dying = subprocess.Popen(  # noqa: ASYNC220 - started once, read in a thread
+        [sys.executable, WORKER, "hold", server.url, ID, "sendTextStatus", "5", str(hold)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert dying.stdout is not None
+        assert await anyio.to_thread.run_sync(dying.stdout.readline) == "held\n"
+        os.kill(dying.pid, signal.SIGKILL)
+        dying.wait(timeout=10)
+        killed = time.monotonic()
+        with anyio.fail_after(10):
+            await limiter.acquire(request(5))
+        waited = time.monotonic() - killed
+    finally:
+        if dying.poll() is None:
+            dying.kill()
+        dying.wait(timeout=10)
+        assert dying.stdout is not None
+        dying.stdout.close()
+    # Its five places counted until their hold plus the window, not longer.
+    assert 0.5 < waited < hold + 1.0 + 0.5
+
+
+def test_most_in_any_second_counts_windows() -> None:
+    assert most_in_any_second([0.0, 0.5, 0.99, 1.0, 1.98]) == 3
+    assert most_in_any_second([]) == 0
+    assert list(itertools.islice(itertools.count(), 0)) == []
