@@ -206,9 +206,11 @@ class RedisRateLimiter:
                 if taken:
                     return RedisPlace(self, keys[0], waiter, request)
                 await anyio.sleep(min(int(wait_ms) / 1000, _POLL))
+        except RateLimiterUnavailableError:
+            raise  # Redis cannot be asked; this waiter goes stale by itself
         except BaseException:
-            # Cancelled (or Redis gone) while waiting: leave the queue, so the
-            # next waiter need not wait for this one to go stale.
+            # Cancelled while waiting: leave the queue, so the next waiter
+            # need not wait for this one to go stale.
             with (
                 anyio.CancelScope(shield=True),
                 anyio.move_on_after(_SOCKET_TIMEOUT),
