@@ -93,10 +93,19 @@ end
 return 1
 """
 
-# KEYS: queue, seen. ARGV: waiter. A waiter that stops waiting leaves the queue.
+# KEYS: queue, seen, places. ARGV: waiter, window. A waiter that stops waiting
+# leaves the queue; a place it was given as it was cancelled (the answer lost
+# on the way) is released, counting one window from now.
 _LEAVE = """
+if redis.replicate_commands then redis.replicate_commands() end
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
+local t = redis.call('TIME')
+local until_ = tonumber(t[1]) + tonumber(t[2]) / 1000000 + tonumber(ARGV[2])
+local score = redis.call('ZSCORE', KEYS[3], ARGV[1])
+if score and tonumber(score) > until_ then
+  redis.call('ZADD', KEYS[3], until_, ARGV[1])
+end
 return 1
 """
 
@@ -216,7 +225,7 @@ class RedisRateLimiter:
                 anyio.move_on_after(_SOCKET_TIMEOUT),
                 contextlib.suppress(*self._errors),
             ):
-                await self._leave(keys=keys[1:3], args=[waiter])
+                await self._leave(keys=[keys[1], keys[2], keys[0]], args=[waiter, WINDOW + MARGIN])
             raise
 
     async def _run(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -268,3 +269,41 @@ def test_most_in_any_second_counts_windows() -> None:
     assert most_in_any_second([0.0, 0.5, 0.99, 1.0, 1.98]) == 3
     assert most_in_any_second([]) == 0
     assert list(itertools.islice(itertools.count(), 0)) == []
+
+
+async def test_cancellation_at_any_point_leaves_no_place_held_past_a_window(
+    limiter: RedisRateLimiter, server: RedisServer
+) -> None:
+    chance = random.Random(7)
+
+    async def attempt() -> None:
+        with anyio.move_on_after(chance.uniform(0, 0.02)):
+            place = await limiter.acquire(request(2, hold=60))
+            try:
+                await anyio.sleep(chance.uniform(0, 0.01))
+            finally:  # as the client gives a place back
+                with anyio.CancelScope(shield=True):
+                    await place.release()
+
+    async with anyio.create_task_group() as group:
+        for _ in range(40):
+            group.start_soon(attempt)
+    places_key = limiter.keys(ID, "sendTextStatus")[0]
+    with server.client() as admin:
+        seconds, micros = admin.time()
+        now = seconds + micros / 1_000_000
+        # Every place counts at most one window from now, never its 60 s hold.
+        assert admin.zcount(places_key, now + 1.1, "+inf") == 0
+
+
+async def test_a_place_given_to_a_waiter_that_left_is_released(
+    limiter: RedisRateLimiter,
+) -> None:
+    place = await limiter.acquire(request(1, hold=60))
+    queue, seen = limiter.keys(ID, "sendTextStatus")[1:3]
+    # What acquire does when it is cancelled after Redis gave it the place.
+    await limiter._leave(keys=[queue, seen, place.places_key], args=[place.waiter, 1.01])
+    started = time.monotonic()
+    with anyio.fail_after(5):
+        await limiter.acquire(request(1, hold=60))
+    assert time.monotonic() - started < 1.5  # a window, not the 60 s hold
