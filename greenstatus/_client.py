@@ -826,7 +826,9 @@ class AsyncStatusClient:
             place = await self._take_place(method)
             progress.in_flight = True
             try:
-                return await self._attempt(method, parse, body, params)
+                if place is None:
+                    return await self._attempt(method, parse, body, params)
+                return await self._attempt_within_bound(method, parse, body, params)
             except GreenStatusError as error:
                 # The attempt ended (a cancellation leaves it marked in flight).
                 progress.in_flight = False
@@ -848,6 +850,29 @@ class AsyncStatusClient:
                 if place is not None:
                     await _release(place, method)
             await self._clock.sleep(delay)
+
+    async def _attempt_within_bound(
+        self,
+        method: ApiMethod,
+        parse: Callable[[object], T],
+        body: bytes | UploadBody | None,
+        params: Mapping[str, str] | None,
+    ) -> T:
+        """An attempt that holds a rate-limit place ends within the bound its
+        place was asked for (httpx's timeouts bound each read and write, not a
+        server that trickles its answer): a limiter shared by processes lets
+        the place go after that bound."""
+        bound = self._attempt_bound()
+        with anyio.move_on_after(bound) as scope:
+            return await self._attempt(method, parse, body, params)
+        assert scope.cancelled_caught
+        raise APITimeoutError(
+            f"{method.name} did not complete within {bound:g} s, its timeouts added up; "
+            "it may have been delivered",
+            request_sent=True,
+            api_method=method.name,
+            url=self._masked_urls[method.name],
+        )
 
     async def _take_place(self, method: ApiMethod) -> RatePlace | None:
         """A place under the method's rate limit, or ``None`` when it has none."""

@@ -33,14 +33,21 @@ __all__ = ["RateLimiterUnavailableError", "RedisPlace", "RedisRateLimiter"]
 
 _POLL = 0.05
 """Longest a waiter sleeps between two asks: a release may free a place early."""
-_STALE = 2.0
-"""A waiter that has not asked for this long has gone (cancelled, died): its
-turn passes to the next."""
-_SOCKET_TIMEOUT = 5.0
+_CALL_TIMEOUT = 5.0
+"""Longest one script call may take (a stalled Redis is an unavailable one)."""
+_LET_GO_TIMEOUT = 1.0
+"""Longest a release or a leave may take: its place or turn lapses anyway."""
+_STALE = _CALL_TIMEOUT + 1.0
+"""A waiter that has not asked for this long has gone (its process died): its
+turn passes to the next. Longer than any one call, so a slow Redis evicts no
+one; a waiter evicted all the same comes back with its ticket, in its turn."""
 
-# KEYS: places, queue, seen, tickets.
-# ARGV: waiter, limit, hold, window, stale.
-# Returns {1, 0} when the place is taken, else {0, milliseconds to wait at most}.
+# KEYS: places, queue, seen, tickets, limits.
+# ARGV: waiter, limit, hold, window, stale, ticket ("" for a first ask).
+# Returns {1, ticket, 0} when the place is taken, else {0, ticket, milliseconds
+# to wait at most}. A waiter may take a place when its rank in the queue is
+# below the free places under the lowest limit of it and those ahead of it:
+# clients that ask for different limits then never overtake one another.
 _ACQUIRE = """
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
@@ -49,15 +56,21 @@ local places, queue, seen, tickets = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local waiter = ARGV[1]
 local limit, hold = tonumber(ARGV[2]), tonumber(ARGV[3])
 local window, stale = tonumber(ARGV[4]), tonumber(ARGV[5])
+local limits = KEYS[5]
 redis.call('ZREMRANGEBYSCORE', places, '-inf', now)
 for _, gone in ipairs(redis.call('ZRANGEBYSCORE', seen, '-inf', now - stale)) do
   redis.call('ZREM', queue, gone)
   redis.call('ZREM', seen, gone)
+  redis.call('HDEL', limits, gone)
 end
-if not redis.call('ZSCORE', queue, waiter) then
-  redis.call('ZADD', queue, redis.call('INCR', tickets), waiter)
+local ticket = redis.call('ZSCORE', queue, waiter)
+if not ticket then
+  ticket = ARGV[6]
+  if ticket == '' then ticket = redis.call('INCR', tickets) end
+  redis.call('ZADD', queue, ticket, waiter)
 end
 redis.call('ZADD', seen, now, waiter)
+redis.call('HSET', limits, waiter, limit)
 local function expire_when_idle()
   local keep = math.ceil((hold + window + stale + 1) * 1000)
   for _, key in ipairs(KEYS) do
@@ -65,19 +78,25 @@ local function expire_when_idle()
     if ttl ~= -2 and ttl < keep then redis.call('PEXPIRE', key, keep) end
   end
 end
-local free = limit - redis.call('ZCARD', places)
-if redis.call('ZRANK', queue, waiter) < free then
+local rank = redis.call('ZRANK', queue, waiter)
+local lowest = limit
+for _, ahead in ipairs(redis.call('ZRANGE', queue, 0, rank)) do
+  local other = tonumber(redis.call('HGET', limits, ahead))
+  if other and other < lowest then lowest = other end
+end
+if rank < lowest - redis.call('ZCARD', places) then
   redis.call('ZREM', queue, waiter)
   redis.call('ZREM', seen, waiter)
+  redis.call('HDEL', limits, waiter)
   redis.call('ZADD', places, now + hold + window, waiter)
   expire_when_idle()
-  return {1, 0}
+  return {1, tostring(ticket), 0}
 end
 expire_when_idle()
 local first = redis.call('ZRANGE', places, 0, 0, 'WITHSCORES')
 local wait = window
 if first[2] then wait = tonumber(first[2]) - now end
-return {0, math.max(1, math.ceil(wait * 1000))}
+return {0, tostring(ticket), math.max(1, math.ceil(wait * 1000))}
 """
 
 # KEYS: places. ARGV: waiter, window. The place counts one window from now.
@@ -93,13 +112,14 @@ end
 return 1
 """
 
-# KEYS: queue, seen, places. ARGV: waiter, window. A waiter that stops waiting
+# KEYS: queue, seen, places, limits. ARGV: waiter, window. A waiter that stops waiting
 # leaves the queue; a place it was given as it was cancelled (the answer lost
 # on the way) is released, counting one window from now.
 _LEAVE = """
 if redis.replicate_commands then redis.replicate_commands() end
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[4], ARGV[1])
 local t = redis.call('TIME')
 local until_ = tonumber(t[1]) + tonumber(t[2]) / 1000000 + tonumber(ARGV[2])
 local score = redis.call('ZSCORE', KEYS[3], ARGV[1])
@@ -131,7 +151,11 @@ class RedisPlace:
 
     async def release(self) -> None:
         await self.limiter._run(
-            self.limiter._release, [self.places_key], [self.waiter, WINDOW + MARGIN], self.request
+            self.limiter._release,
+            [self.places_key],
+            [self.waiter, WINDOW + MARGIN],
+            self.request,
+            _LET_GO_TIMEOUT,
         )
 
 
@@ -165,13 +189,17 @@ class RedisRateLimiter:
             self._where = _where(url_or_client)
             self._client: Any = redis.asyncio.Redis.from_url(
                 url_or_client,
-                socket_timeout=_SOCKET_TIMEOUT,
-                socket_connect_timeout=_SOCKET_TIMEOUT,
+                socket_timeout=_CALL_TIMEOUT,
+                socket_connect_timeout=_CALL_TIMEOUT,
             )
             self._owned = True
         elif isinstance(url_or_client, redis.asyncio.Redis):
             kwargs = url_or_client.connection_pool.connection_kwargs
-            self._where = f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}"
+            self._where = (
+                str(kwargs["path"])
+                if "path" in kwargs
+                else f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}"
+            )
             self._client = url_or_client
             self._owned = False
         else:
@@ -183,7 +211,14 @@ class RedisRateLimiter:
         self._acquire = self._client.register_script(_ACQUIRE)
         self._release = self._client.register_script(_RELEASE)
         self._leave = self._client.register_script(_LEAVE)
-        self._errors: tuple[type[BaseException], ...] = (redis.exceptions.RedisError, OSError)
+        # What a Redis that cannot be used raises: its own errors, the
+        # network's, a call past its time, a client whose event loop closed.
+        self._unavailable: tuple[type[BaseException], ...] = (
+            redis.exceptions.RedisError,
+            OSError,
+            TimeoutError,
+            RuntimeError,
+        )
 
     def __repr__(self) -> str:
         return f"<RedisRateLimiter {self._where} key_prefix={self._prefix!r}>"
@@ -193,10 +228,16 @@ class RedisRateLimiter:
         if self._owned:
             await self._client.aclose()
 
-    def keys(self, id_instance: str, api_method: str) -> tuple[str, str, str, str]:
-        """The keys of one instance's method: places, queue, seen, tickets."""
+    def keys(self, id_instance: str, api_method: str) -> tuple[str, str, str, str, str]:
+        """The keys of one instance's method: places, queue, seen, tickets, limits."""
         base = f"{self._prefix}:{{{id_instance}:{api_method}}}"
-        return (f"{base}:places", f"{base}:queue", f"{base}:seen", f"{base}:tickets")
+        return (
+            f"{base}:places",
+            f"{base}:queue",
+            f"{base}:seen",
+            f"{base}:tickets",
+            f"{base}:limits",
+        )
 
     async def acquire(self, request: RateRequest) -> RedisPlace:
         """Wait for a place, in arrival order, and take it."""
@@ -208,10 +249,14 @@ class RedisRateLimiter:
             ) from None
         keys = list(self.keys(request.id_instance, request.api_method))
         waiter = uuid.uuid4().hex
-        arguments = [waiter, request.limit, request.hold, WINDOW + MARGIN, _STALE]
+        ticket = ""
         try:
             while True:
-                taken, wait_ms = await self._run(self._acquire, keys, arguments, request)
+                arguments = [waiter, request.limit, request.hold, WINDOW + MARGIN, _STALE, ticket]
+                taken, ticket, wait_ms = await self._run(
+                    self._acquire, keys, arguments, request, _CALL_TIMEOUT
+                )
+                ticket = ticket.decode() if isinstance(ticket, bytes) else str(ticket)
                 if taken:
                     return RedisPlace(self, keys[0], waiter, request)
                 await anyio.sleep(min(int(wait_ms) / 1000, _POLL))
@@ -220,24 +265,37 @@ class RedisRateLimiter:
         except BaseException:
             # Cancelled while waiting: leave the queue, so the next waiter
             # need not wait for this one to go stale.
-            with (
-                anyio.CancelScope(shield=True),
-                anyio.move_on_after(_SOCKET_TIMEOUT),
-                contextlib.suppress(*self._errors),
-            ):
-                await self._leave(keys=[keys[1], keys[2], keys[0]], args=[waiter, WINDOW + MARGIN])
+            with anyio.CancelScope(shield=True), contextlib.suppress(Exception):
+                await self._run(
+                    self._leave,
+                    [keys[1], keys[2], keys[0], keys[4]],
+                    [waiter, WINDOW + MARGIN],
+                    request,
+                    _LET_GO_TIMEOUT,
+                )
             raise
 
     async def _run(
-        self, script: Any, keys: list[str], arguments: list[object], request: RateRequest
+        self,
+        script: Any,
+        keys: list[str],
+        arguments: list[object],
+        request: RateRequest,
+        limit: float,
     ) -> Any:
+        """One script call, within ``limit`` seconds: a Redis that cannot
+        answer by then (down, stalled, closed with its event loop) is
+        unavailable, and says so."""
         try:
-            return await script(keys=keys, args=arguments)
-        except self._errors as error:
+            with anyio.fail_after(limit):
+                return await script(keys=keys, args=arguments)
+        except self._unavailable as error:
             detail = str(error) or type(error).__name__
+            if isinstance(error, TimeoutError):
+                detail = f"no answer within {limit:g} s"
             raise RateLimiterUnavailableError(
                 f"{request.api_method}: the rate limiter's Redis at {self._where} cannot be "
-                f"used ({type(error).__name__}: {detail}); nothing was sent",
+                f"used ({type(error).__name__}: {detail}); this request was not sent",
                 api_method=request.api_method,
             ) from None
 

@@ -83,3 +83,14 @@ class RedisServer:
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+@contextmanager
+def redis_client(limiter: object) -> Iterator[redis.Redis]:
+    """A plain client to the Redis of ``limiter`` (a RedisRateLimiter), to look."""
+    kwargs = limiter._client.connection_pool.connection_kwargs  # type: ignore[attr-defined]
+    client = redis.Redis(host=kwargs["host"], port=kwargs["port"], socket_timeout=2)
+    try:
+        yield client
+    finally:
+        client.close()

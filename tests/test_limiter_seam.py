@@ -4,12 +4,14 @@ the in-process limiter shared by several clients of one instance."""
 from __future__ import annotations
 
 import logging
+import time
 
 import attrs
 import httpx
 import pytest
 
 from greenstatus import (
+    APITimeoutError,
     AsyncStatusClient,
     GreenStatusError,
     InProcessRateLimiter,
@@ -20,6 +22,9 @@ from greenstatus import (
     TextStatus,
 )
 from greenstatus.testing import DOCUMENTED_RATE_LIMITS, FakeClock, FakeGreenAPI
+
+from . import loopback
+from .loopback import Handler
 
 pytestmark = pytest.mark.anyio
 
@@ -176,3 +181,39 @@ async def test_one_in_process_limiter_shared_by_two_clients_of_one_instance() ->
 def test_a_rate_limiter_without_acquire_is_refused() -> None:
     with pytest.raises(TypeError, match="rate_limiter must have an async acquire"):
         AsyncStatusClient("1101000001", "token", rate_limiter=object())  # type: ignore[arg-type]
+
+
+def trickle(handler: Handler) -> None:
+    """Answer one header line every 0.2 s: each read is quick, the whole is slow."""
+    handler.close_connection = True
+    try:
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\n")
+        for _ in range(25):
+            handler.wfile.write(b"X-Slow: 1\r\n")
+            handler.wfile.flush()
+            time.sleep(0.2)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the client gave up, as it should
+
+
+async def test_an_attempt_holding_a_place_ends_within_the_bound_it_was_asked_for() -> None:
+    limiter = Recording()
+    with loopback.serve(trickle) as server:
+        async with AsyncStatusClient(
+            "1101000001",
+            "token",
+            api_url=server.url,
+            timeout=0.3,
+            rate_limiter=limiter,
+            retry=NoRetry(),
+        ) as client:
+            started = time.monotonic()
+            with pytest.raises(APITimeoutError) as excinfo:
+                await client.send_text_status("hi")
+            took = time.monotonic() - started
+    (asked,) = limiter.requests
+    assert asked.hold == pytest.approx(1.2)  # four timeouts of 0.3 s
+    assert took < asked.hold + 1.0  # the server would trickle for 5 s
+    assert excinfo.value.request_sent is True
+    assert "did not complete within 1.2 s" in str(excinfo.value)
+    assert limiter.log == ["acquire sendTextStatus#1", "release sendTextStatus#1"]

@@ -337,12 +337,15 @@ def raw_answer(*lines: bytes, delay: float = 0.0) -> Behaviour:
 
     def behave(handler: Handler) -> None:
         handler.close_connection = True
-        for line in lines:
-            handler.wfile.write(line + b"\r\n")
-            handler.wfile.flush()
-            if delay:
-                time.sleep(delay)
-        handler.wfile.write(b"\r\n")
+        try:
+            for line in lines:
+                handler.wfile.write(line + b"\r\n")
+                handler.wfile.flush()
+                if delay:
+                    time.sleep(delay)
+            handler.wfile.write(b"\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up on it
 
     return behave
 
