@@ -1,4 +1,5 @@
-"""Sessions: ``nox`` runs the tests on every supported Python found, lint and typing."""
+"""Sessions: ``nox`` runs the tests on every supported Python found, lint and
+typing; ``nox -s docs`` builds the documentation site."""
 
 from __future__ import annotations
 
@@ -31,3 +32,10 @@ def typing(session: nox.Session) -> None:
     """mypy --strict over the package, the tests and this file."""
     session.install("-e", ".[dev]")
     session.run("mypy")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site, built with --strict: a warning fails it."""
+    session.install("-e", ".[docs]")
+    session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
