@@ -111,11 +111,17 @@ async def test_waiters_take_places_in_the_order_they_came(limiter: RedisRateLimi
         order.append(number)
         await place.release()
 
-    async with anyio.create_task_group() as group:
-        for number in range(4):
-            group.start_soon(wait, number)
-            await anyio.sleep(0.1)  # each has asked before the next comes
-        await holder.release()
+    queue = limiter.keys(ID, "sendTextStatus")[1]
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as group:
+            for number in range(4):
+                group.start_soon(wait, number)
+                with redis_client(limiter) as admin:  # each is queued before the next comes
+                    for _ in range(500):
+                        if cast("int", admin.zcard(queue)) >= number + 1:
+                            break
+                        await anyio.sleep(0.01)
+            await holder.release()
     assert order == [0, 1, 2, 3]
 
 
