@@ -373,18 +373,25 @@ async def test_waiters_of_different_limits_never_overtake_one_another(
     limiter: RedisRateLimiter,
 ) -> None:
     await limiter.acquire(request(5, hold=0.5))  # one place held, not for long
-    order: list[str] = []
+    queue = limiter.keys(ID, "sendTextStatus")[1]
+    waiting_behind: list[int] = []
+    done: list[str] = []
 
     async def wait(name: str, limit: int) -> None:
         await limiter.acquire(request(limit))
-        order.append(name)
+        if limit == 5:
+            # Given its place only once the earlier waiter had left the queue.
+            with redis_client(limiter) as admin:
+                waiting_behind.append(cast("int", admin.zcard(queue)))
+        done.append(name)
 
     with anyio.fail_after(5):
         async with anyio.create_task_group() as group:
             group.start_soon(wait, "limit 1, first", 1)
             await anyio.sleep(0.3)  # it waits: the held place is its whole limit
             group.start_soon(wait, "limit 5, second", 5)  # free under 5, but behind it
-    assert order == ["limit 1, first", "limit 5, second"]
+    assert sorted(done) == ["limit 1, first", "limit 5, second"]
+    assert waiting_behind == [0]
 
 
 async def test_a_stalled_redis_is_unavailable_within_the_call_bound(
