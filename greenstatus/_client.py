@@ -800,14 +800,10 @@ class AsyncStatusClient:
         else:
             body = None if json_body is None else _encode_json(json_body)  # once, not per attempt
         if self._deadline is None:
-            if before is not None:
-                await before()
-            return await self._attempts(method, parse, policy, body, params, _Progress())
+            return await self._attempts(method, parse, policy, body, params, _Progress(), before)
         progress = _Progress()
         with anyio.move_on_after(self._deadline) as scope:
-            if before is not None:
-                await before()
-            return await self._attempts(method, parse, policy, body, params, progress)
+            return await self._attempts(method, parse, policy, body, params, progress, before)
         assert scope.cancelled_caught
         raise self._past_deadline(method, progress)
 
@@ -819,16 +815,28 @@ class AsyncStatusClient:
         body: bytes | UploadBody | None,
         params: Mapping[str, str] | None,
         progress: _Progress,
+        before: Callable[[], Awaitable[object]] | None,
     ) -> T:
+        if before is not None:  # within the deadline, like the attempts
+            await before()
+        limit = self._limits.get(method.name)
+        # The longest one attempt may take: asked for with each place, and kept.
+        hold = self._attempt_bound() if limit is not None else 0.0
         attempt = 0
         while True:
             attempt += 1
-            place = await self._take_place(method)
+            place = (
+                await self._limiter.acquire(
+                    RateRequest(self._id_instance, method.name, limit, hold)
+                )
+                if limit is not None
+                else None
+            )
             progress.in_flight = True
             try:
                 if place is None:
                     return await self._attempt(method, parse, body, params)
-                return await self._attempt_within_bound(method, parse, body, params)
+                return await self._attempt_within(hold, method, parse, body, params)
             except GreenStatusError as error:
                 # The attempt ended (a cancellation leaves it marked in flight).
                 progress.in_flight = False
@@ -851,8 +859,9 @@ class AsyncStatusClient:
                     await _release(place, method)
             await self._clock.sleep(delay)
 
-    async def _attempt_within_bound(
+    async def _attempt_within(
         self,
+        bound: float,
         method: ApiMethod,
         parse: Callable[[object], T],
         body: bytes | UploadBody | None,
@@ -862,7 +871,6 @@ class AsyncStatusClient:
         place was asked for (httpx's timeouts bound each read and write, not a
         server that trickles its answer): a limiter shared by processes lets
         the place go after that bound."""
-        bound = self._attempt_bound()
         with anyio.move_on_after(bound) as scope:
             return await self._attempt(method, parse, body, params)
         assert scope.cancelled_caught
@@ -872,15 +880,6 @@ class AsyncStatusClient:
             request_sent=True,
             api_method=method.name,
             url=self._masked_urls[method.name],
-        )
-
-    async def _take_place(self, method: ApiMethod) -> RatePlace | None:
-        """A place under the method's rate limit, or ``None`` when it has none."""
-        limit = self._limits.get(method.name)
-        if limit is None:
-            return None
-        return await self._limiter.acquire(
-            RateRequest(self._id_instance, method.name, limit, self._attempt_bound())
         )
 
     def _attempt_bound(self) -> float:

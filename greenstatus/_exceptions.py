@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 import attrs
 import httpx
 
+from ._numbers import whole_number
+
 if TYPE_CHECKING:
     from ._readiness import InstanceState
 
@@ -296,16 +298,7 @@ def _quota_status(block: object) -> QuotaStatus | None:
 
     def number(key: str) -> int | None:
         # GREEN-API's tables type used/total as strings, its examples as numbers.
-        value = block.get(key)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str):
-            digits = value.strip()
-            if digits.isascii() and digits.isdigit() and len(digits) <= 20:
-                return int(digits)
-        return None
+        return whole_number(block.get(key))
 
     return QuotaStatus(
         method=text("method"),

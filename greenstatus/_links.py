@@ -18,6 +18,7 @@ import attrs
 import httpx
 
 from ._exceptions import LinkCheckError
+from ._numbers import whole_number
 from ._outcome import TRANSPORT_ERRORS
 from ._upload import UPLOAD_MAX
 
@@ -200,20 +201,12 @@ def _facts_of(url: str, response: httpx.Response, size: int | None) -> LinkFacts
     )
 
 
-_SIZE_DIGITS_MAX = 20  # more is no file size (and int() refuses past 4300 digits)
-
-
 def _declared_size(response: httpx.Response) -> int | None:
     """The file's size: the total of a Content-Range, or a whole answer's
     Content-Length (a HEAD answer declares the GET's)."""
     if response.status_code == 206:
-        text = response.headers.get("content-range", "").rpartition("/")[2]
-    else:
-        text = response.headers.get("content-length", "")
-    text = text.strip()
-    if text.isascii() and text.isdigit() and len(text) <= _SIZE_DIGITS_MAX:
-        return int(text)
-    return None
+        return whole_number(response.headers.get("content-range", "").rpartition("/")[2])
+    return whole_number(response.headers.get("content-length", ""))
 
 
 def judge(facts: LinkFacts, kind: LinkKind) -> CheckedLink:

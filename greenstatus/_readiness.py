@@ -8,6 +8,7 @@ from typing import ClassVar
 
 import attrs
 
+from ._numbers import whole_number
 from ._results import RawItem, _raw_field
 
 __all__ = [
@@ -242,8 +243,6 @@ def parse_settings(body: object) -> InstanceSettings:
         outgoing_webhook={"yes": True, "no": False}.get(webhook)
         if isinstance(webhook, str)
         else None,
-        delay_send_messages_ms=delay
-        if isinstance(delay, int) and not isinstance(delay, bool)
-        else None,
+        delay_send_messages_ms=whole_number(delay),
         raw=RawItem(raw),
     )

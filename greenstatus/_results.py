@@ -13,6 +13,7 @@ from typing import TypedDict
 import attrs
 
 from ._exceptions import GreenStatusError
+from ._numbers import whole_number
 from ._requests import Status
 
 __all__ = [
@@ -182,9 +183,10 @@ class _Item:
 
     def required_int(self, key: str) -> int:
         value = self.item.get(key)
-        if isinstance(value, bool) or not isinstance(value, int):
+        number = whole_number(value) if not isinstance(value, float) else None
+        if number is None:
             raise ValueError(f"{self.where}.{key} is {value!r}, expected an integer")
-        return value
+        return number
 
     def optional_str(self, key: str) -> str | None:
         value = self.item.get(key)

@@ -327,3 +327,20 @@ async def test_quota_numbers_that_are_not_whole_numbers_become_none(
     with pytest.raises(QuotaExceededError) as excinfo:
         await client.send_text_status("hi")
     assert excinfo.value.invoke_status == QuotaStatus()
+
+
+async def test_numbers_written_as_strings_are_read_wherever_they_come(
+    client: AsyncStatusClient, recorder: Recorder
+) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if "getSettings" in request.url.path:
+            return httpx.Response(200, json={"delaySendMessagesMilliseconds": "3000"})
+        return httpx.Response(
+            200,
+            json=[{"timestamp": "1700000000", "participant": "79001234567@c.us", "status": "read"}],
+        )
+
+    recorder.responder = answer
+    (recipient,) = await client.get_status_statistic("M1")
+    assert recipient.timestamp == 1700000000
+    assert (await client.get_settings()).delay_send_messages_ms == 3000
