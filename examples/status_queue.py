@@ -47,6 +47,7 @@ KINDS: dict[str, type[TextStatus] | type[VoiceStatus] | type[MediaStatus]] = {
 # -- the web service's side: enqueue ---------------------------------------------------
 
 
+# --8<-- [start:enqueue]
 async def enqueue(queue: ArqRedis, kind: str, **fields: Any) -> Job:
     """What a request handler does: validate now (a bad status is the caller's
     400, not a failed job), then hand the send to a worker."""
@@ -56,9 +57,13 @@ async def enqueue(queue: ArqRedis, kind: str, **fields: Any) -> Job:
     return job
 
 
+# --8<-- [end:enqueue]
+
+
 # -- the worker's side: send -----------------------------------------------------------
 
 
+# --8<-- [start:worker]
 async def startup(ctx: dict[str, Any]) -> None:
     ctx["limiter"] = RedisRateLimiter(os.environ["REDIS_URL"])
     ctx["client"] = AsyncStatusClient.from_env(rate_limiter=ctx["limiter"], check_links=True)
@@ -83,6 +88,9 @@ class WorkerSettings:
     on_shutdown = shutdown
     max_tries = 1  # greenstatus retries what is safe to retry; a job is never re-run
     redis_settings = RedisSettings.from_dsn(os.environ.get("REDIS_URL", "redis://localhost"))
+
+
+# --8<-- [end:worker]
 
 
 # -- the whole round trip, offline -----------------------------------------------------
@@ -120,6 +128,7 @@ async def offline(redis_url: str) -> None:
         )
         await worker.main()
         await worker.close()
+        # --8<-- [start:results]
         for kind, job in zip(("text", "media", "voice"), jobs, strict=True):
             try:
                 print(f"{kind}: sent {await job.result(timeout=10)}")
@@ -130,6 +139,7 @@ async def offline(redis_url: str) -> None:
                     if hasattr(error, key)
                 }
                 print(f"{kind}: {type(error).__name__} {fields}")
+        # --8<-- [end:results]
         await queue.aclose()
     print(f"GREEN-API queued {len(fake.statuses)} statuses")
 

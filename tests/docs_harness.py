@@ -1,0 +1,309 @@
+"""Every Python example in README.md and docs/ runs here, offline, against the fake.
+
+Sybil finds the fenced ``python`` blocks of each page and runs them in order,
+in one namespace per page, as a reader would paste them one after another:
+
+- GREEN-API's hosts (``*.greenapi.com``, ``*.green-api.com``) answer from a
+  fresh :class:`~greenstatus.testing.FakeGreenAPI` per page, through respx at
+  the ``httpx.AsyncClient`` (the documented way to mock greenstatus). Loopback
+  passes through untouched, so an example that serves its own fake talks to
+  it over a socket; any other host fails to connect, whether or not the
+  machine is online, so no example passes by reaching the internet.
+- ``GREEN_API_ID_INSTANCE``, ``GREEN_API_TOKEN``, ``GREEN_API_URL`` and
+  ``GREEN_API_MEDIA_URL`` name the fake's instance, so ``from_env()`` works;
+  a page that uses ``REDIS_URL`` gets a redis-server of its own.
+- A block with a top-level ``await`` runs as in ``python -m asyncio``, on one
+  event loop per page; ``client`` is given, made by ``from_env()``.
+- A block that defines ``test_*`` functions is a test file: it is run by
+  pytest in a subprocess, and every test in it must pass.
+- A ``text title="Output"`` block right after a Python block is what that
+  block printed, exactly.
+- A block whose whole text is a snippet include (``--8<-- "examples/..."``)
+  shows an example file, which ``tests/test_examples.py`` runs.
+
+Each page runs in a scratch directory holding the files its examples name
+(``horse.jpg``, ``horse.mp3``, ``horse.png``).
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import contextlib
+import inspect
+import io
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import respx
+from sybil import Document, Example, Sybil
+from sybil.parsers.markdown import CodeBlockParser
+
+from greenstatus import AsyncStatusClient
+from greenstatus.testing import FakeGreenAPI
+
+from .redis_server import RedisServer, redis_server
+
+ROOT = Path(__file__).resolve().parent.parent
+
+ID_INSTANCE = "1101000001"
+TOKEN = "d75b3a66374942c5b3c019c698abc2067e151558acbd412345"
+API_URL = "https://1101.api.greenapi.com"
+MEDIA_URL = "https://1101.media.greenapi.com"
+GREEN_API_HOSTS = re.compile(r"(^|\.)green-?api\.com$")
+# Loopback, and the host name of the test clients of Starlette (FastAPI).
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "testserver"})
+
+# Small, but what their names say: a JPEG, an MP3 and a PNG signature.
+SAMPLE_FILES = {
+    "horse.jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(64) + b"\xff\xd9",
+    "horse.mp3": b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(64),
+    "horse.png": b"\x89PNG\r\n\x1a\n" + bytes(64),
+}
+
+# One example may take this long; none comes near it.
+EXAMPLE_TIMEOUT = 60.0
+
+# What a project that tests with pytest-asyncio sets; anyio's plugin needs nothing.
+PYTEST_INI = """\
+[pytest]
+asyncio_mode = strict
+asyncio_default_fixture_loop_scope = function
+"""
+
+INCLUDE = re.compile(r'^--8<-- "(?P<path>[^":]+)(?::(?P<section>[\w-]+))?"\s*$')
+
+
+class Page:
+    """What one page's examples share: the fake, the loop, the environment."""
+
+    def __init__(self, path: Path) -> None:
+        self.fake = FakeGreenAPI(ID_INSTANCE, TOKEN)
+        self.output = ""
+        self._stack = contextlib.ExitStack()
+        try:
+            self._enter(path)
+        except BaseException:
+            self._stack.close()
+            raise
+        self.loop = asyncio.new_event_loop()
+        self.client = AsyncStatusClient.from_env()
+
+    def _enter(self, path: Path) -> None:
+        self.workdir = Path(self._stack.enter_context(tempfile.TemporaryDirectory()))
+        for name, content in SAMPLE_FILES.items():
+            (self.workdir / name).write_bytes(content)
+        environ = {
+            "GREEN_API_ID_INSTANCE": ID_INSTANCE,
+            "GREEN_API_TOKEN": TOKEN,
+            "GREEN_API_URL": API_URL,
+            "GREEN_API_MEDIA_URL": MEDIA_URL,
+        }
+        if "REDIS_URL" in path.read_text(encoding="utf-8"):
+            server: RedisServer = self._stack.enter_context(redis_server())
+            environ["REDIS_URL"] = server.url
+        self._stack.enter_context(_environment(environ))
+        router = self._stack.enter_context(respx.mock(using="httpx", assert_all_called=False))
+        transport = self.fake.transport()
+
+        async def answer(request: httpx.Request) -> httpx.Response:
+            return await transport.handle_async_request(request)
+
+        def offline(request: httpx.Request) -> httpx.Response:
+            raise httpx.ConnectError(
+                f"the examples run offline: {request.url.host}", request=request
+            )
+
+        router.route(host__regex=GREEN_API_HOSTS).mock(side_effect=answer)
+        router.route(host__in=LOCAL_HOSTS).pass_through()
+        router.route().mock(side_effect=offline)
+
+    def close(self) -> None:
+        try:
+            self.loop.run_until_complete(self.client.aclose())
+            _cancel_remaining(self.loop)
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+        finally:
+            self.loop.close()
+            self._stack.close()
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextlib.contextmanager
+def _working_directory(path: Path) -> Iterator[None]:
+    before = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def _cancel_remaining(loop: asyncio.AbstractEventLoop) -> None:
+    tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+
+
+def setup(namespace: dict[str, Any]) -> None:
+    page = Page(Path(namespace["__file__"]))
+    namespace["__page__"] = page
+    namespace["client"] = page.client
+
+
+def teardown(namespace: dict[str, Any]) -> None:
+    """Close what the page's examples left open, then the page itself."""
+    page: Page = namespace["__page__"]
+    try:
+        for value in list(namespace.values()):
+            if isinstance(value, (AsyncStatusClient, httpx.AsyncClient)):
+                page.loop.run_until_complete(value.aclose())
+    finally:
+        page.close()
+
+
+def test_names(source: str) -> list[str]:
+    """The ``test_*`` functions a block defines at its top level."""
+    return [
+        node.name
+        for node in ast.parse(source).body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.name.startswith("test_")
+    ]
+
+
+def run_python(example: Example) -> str | None:
+    """Run one ``python`` block in its page's namespace.
+
+    A failure is returned as its traceback, which Sybil reports as the
+    example's failure (its own traceback filter cannot cut every traceback).
+    """
+    try:
+        _run_python(example)
+    except Exception:
+        return traceback.format_exc()
+    return None
+
+
+def _run_python(example: Example) -> None:
+    page: Page = example.namespace["__page__"]
+    source = str(example.parsed)
+    include = INCLUDE.match(source.strip())
+    if include is not None:
+        _check_include(include)
+        return
+    if test_names(source):
+        page.output = _run_as_test_file(source, page.workdir)
+        return
+    padded = "\n" * (example.line + example.parsed.line_offset) + source
+    code = compile(
+        padded, example.path, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
+    )
+    printed = io.StringIO()
+    with _working_directory(page.workdir), contextlib.redirect_stdout(printed):
+        result = eval(code, example.namespace)
+        if code.co_flags & inspect.CO_COROUTINE:
+            page.loop.run_until_complete(asyncio.wait_for(result, EXAMPLE_TIMEOUT))
+    example.namespace.pop("__builtins__", None)
+    page.output = printed.getvalue()
+    sys.stdout.write(page.output)
+
+
+def check_output(example: Example) -> str | None:
+    """An Output block is exactly what the Python block before it printed."""
+    page: Page = example.namespace["__page__"]
+    expected = str(example.parsed).rstrip("\n")
+    printed = page.output.rstrip("\n")
+    if printed != expected:
+        return f"the example printed:\n{printed}\n\nthe page shows:\n{expected}"
+    return None
+
+
+def _check_include(include: re.Match[str]) -> None:
+    path = ROOT / include["path"]
+    assert path.parent == ROOT / "examples", f"{path}: pages include examples/ files only"
+    text = path.read_text(encoding="utf-8")
+    if include["section"]:
+        assert f"# --8<-- [start:{include['section']}]" in text, include.group()
+        assert f"# --8<-- [end:{include['section']}]" in text, include.group()
+
+
+def _run_as_test_file(source: str, workdir: Path) -> str:
+    """Run a block that is a test module under pytest; every test must pass."""
+    names = test_names(source)
+    module = workdir / "test_docs_example.py"
+    module.write_text(source, encoding="utf-8")
+    (workdir / "pytest.ini").write_text(
+        "[pytest]\nasyncio_mode = strict\nasyncio_default_fixture_loop_scope = function\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-rA",
+            "-p",
+            "no:cacheprovider",
+            "-W",
+            "error",
+            module.name,
+        ],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=EXAMPLE_TIMEOUT,
+        check=False,
+    )
+    module.unlink()
+    assert done.returncode == 0, done.stdout + done.stderr
+    passed = re.findall(rf"^PASSED {module.name}::(\w+)", done.stdout, re.MULTILINE)
+    assert set(passed) == set(names), f"{names}: {done.stdout}"
+    return ""
+
+
+def _parser(language: str, evaluator: Callable[[Example], str | None]) -> CodeBlockParser:
+    return CodeBlockParser(language=language, evaluator=evaluator)
+
+
+class PageDocument(Document):
+    """A Markdown page whose namespace knows the page's path."""
+
+    def __init__(self, text: str, path: str) -> None:
+        super().__init__(text, path)
+        self.namespace["__file__"] = path
+
+
+sybil = Sybil(
+    parsers=[_parser("python", run_python), _parser('text title="Output"', check_output)],
+    patterns=["README.md", "docs/*.md", "docs/**/*.md"],
+    path=str(ROOT),
+    setup=setup,
+    teardown=teardown,
+    document_types={".md": PageDocument},
+)
+
+pytest_collect_file = sybil.pytest()

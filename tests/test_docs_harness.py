@@ -1,0 +1,114 @@
+"""The harness that runs the docs' examples fails where a reader would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sybil.example import SybilFailure
+
+from .docs_harness import setup as setup_page
+from .docs_harness import sybil, teardown
+
+FENCE = "```"
+
+
+def run_page(path: Path, text: str) -> list[str | None]:
+    """Each example's failure message, or None where it passed."""
+    path.write_text(text, encoding="utf-8")
+    document = sybil.parse(path)
+    setup_page(document.namespace)
+    outcomes: list[str | None] = []
+    try:
+        for example in document.examples():
+            try:
+                example.evaluate()
+            except SybilFailure as failure:
+                outcomes.append(failure.result)
+            else:
+                outcomes.append(None)
+    finally:
+        teardown(document.namespace)
+    return outcomes
+
+
+def test_examples_run_in_order_against_the_fake(tmp_path: Path) -> None:
+    page = f"""
+{FENCE}python
+from greenstatus import TextStatus
+
+sent = await client.send(TextStatus(message="hi"))
+print(sent.id_message)
+{FENCE}
+
+{FENCE}text title="Output"
+3EB00000000000000001
+{FENCE}
+
+{FENCE}python
+print(sent.id_message[:4])
+{FENCE}
+
+{FENCE}text title="Output"
+3EB1
+{FENCE}
+"""
+    outcomes = run_page(tmp_path / "page.md", page)
+    assert outcomes[:3] == [None, None, None]
+    assert outcomes[3] is not None
+    assert "the example printed:\n3EB0" in outcomes[3]
+
+
+def test_a_failing_example_fails_with_the_page_s_line(tmp_path: Path) -> None:
+    page = f"""# A page
+
+{FENCE}python
+from greenstatus import TextStatus
+
+TextStatus(message="")
+{FENCE}
+"""
+    [outcome] = run_page(tmp_path / "page.md", page)
+    assert outcome is not None
+    assert "InvalidStatusError" in outcome
+    assert 'page.md", line 6' in outcome
+
+
+def test_a_host_other_than_green_api_s_is_not_answered_by_the_fake(tmp_path: Path) -> None:
+    page = f"""
+{FENCE}python
+import httpx
+
+async with httpx.AsyncClient() as http:
+    await http.get("http://127.0.0.1:9/nothing-listens-here")
+{FENCE}
+"""
+    [outcome] = run_page(tmp_path / "page.md", page)
+    assert outcome is not None
+    assert "ConnectError" in outcome
+
+
+def test_a_test_file_example_fails_when_its_test_fails(tmp_path: Path) -> None:
+    page = f"""
+{FENCE}python
+def test_one() -> None:
+    assert 1 + 1 == 3
+{FENCE}
+"""
+    [outcome] = run_page(tmp_path / "page.md", page)
+    assert outcome is not None
+    assert "1 failed" in outcome
+
+
+@pytest.mark.parametrize(
+    "include",
+    ['--8<-- "examples/missing.py"', '--8<-- "examples/status_queue.py:missing"'],
+)
+def test_an_include_of_nothing_fails(tmp_path: Path, include: str) -> None:
+    page = f"""
+{FENCE}python
+{include}
+{FENCE}
+"""
+    [outcome] = run_page(tmp_path / "page.md", page)
+    assert outcome is not None

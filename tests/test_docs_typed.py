@@ -1,0 +1,126 @@
+"""Every Python example in README.md and docs/ passes ``mypy --strict``.
+
+The examples run in ``tests/docs_harness.py``; this checks their types too, as
+a reader's type checker would. A page's ``python`` blocks become one module, in
+order and at their own line numbers (an error names the page's line), as the
+body of one coroutine function that takes what the harness gives them,
+``client``: the blocks are written for ``python -m asyncio``, whose top-level
+``await`` and ``async with`` mypy takes only inside such a function. Defining a
+function again further down a page is allowed. Each ``pyi`` block (a listing of
+signatures) is checked as a stub of its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from mypy import api
+from sybil import Document
+from sybil.parsers.markdown.lexers import FencedCodeBlockLexer
+
+from .docs_harness import INCLUDE, ROOT
+
+PRELUDE = [
+    "from greenstatus import AsyncStatusClient as _Client",
+    "async def _page(client: _Client) -> None:",
+]
+
+
+def pages() -> list[Path]:
+    return [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+
+
+def blocks(page: Path, language: str) -> list[tuple[int, str]]:
+    """The page's ``language`` blocks: (the line of their first line, their text)."""
+    text = page.read_text(encoding="utf-8")
+    document = Document(text, str(page))
+    found = []
+    for region in FencedCodeBlockLexer(language)(document):
+        source = str(region.lexemes["source"])
+        first_line = text.count("\n", 0, region.start) + 2
+        found.append((first_line, source))
+    return found
+
+
+def as_module(page: Path) -> str:
+    """The page's blocks as the body of one coroutine function, each at its line."""
+    lines = list(PRELUDE)
+    for first_line, source in blocks(page, "python"):
+        if INCLUDE.match(source.strip()):
+            continue  # an examples/ file, which mypy checks with the package
+        assert len(lines) < first_line, f"{page}:{first_line}: block overlaps the prelude"
+        lines.extend([""] * (first_line - 1 - len(lines)))
+        lines.extend(f"    {line}" if line.strip() else "" for line in source.splitlines())
+    lines.append("    pass")
+    return "\n".join(lines) + "\n"
+
+
+def as_stub(first_line: int, source: str) -> str:
+    return "\n" * (first_line - 1) + source
+
+
+def test_the_pages_have_python_examples() -> None:
+    counted = {page.name: len(blocks(page, "python")) for page in pages()}
+    assert counted["README.md"] >= 1
+    assert sum(counted.values()) >= 30
+
+
+def type_check(checked: list[Path], tmp_path: Path) -> tuple[int, str]:
+    """mypy --strict over the pages' examples: its exit status and report,
+    with each error at its page and line."""
+    names: dict[str, Path] = {}
+    for page in checked:
+        stem = "_".join(page.relative_to(page.anchor).with_suffix("").parts[-2:])
+        stem = stem.replace("-", "_").replace(".", "_")
+        module = tmp_path / f"page_{stem}.py"
+        module.write_text(as_module(page), encoding="utf-8")
+        names[module.name] = page
+        for first_line, source in blocks(page, "pyi"):
+            stub = tmp_path / f"stub_{stem}_{first_line}.pyi"
+            stub.write_text(as_stub(first_line, source), encoding="utf-8")
+            names[stub.name] = page
+    stdout, stderr, status = api.run(
+        [
+            "--strict",
+            "--config-file",
+            "",
+            "--python-version",
+            "3.10",
+            "--disable-error-code",
+            "no-redef",
+            "--cache-dir",
+            str(ROOT / ".mypy_cache" / "docs"),
+            *(str(tmp_path / name) for name in sorted(names)),
+        ]
+    )
+    for name, page in names.items():
+        stdout = stdout.replace(str(tmp_path / name), page.name)
+    return status, stdout + stderr
+
+
+def test_every_example_type_checks_strictly(tmp_path: Path) -> None:
+    status, report = type_check(pages(), tmp_path)
+    assert status == 0, report
+
+
+def test_a_wrongly_typed_example_fails_at_its_line(tmp_path: Path) -> None:
+    page = tmp_path / "docs" / "page.md"
+    page.parent.mkdir()
+    page.write_text(
+        "# A page\n\n```python\nsent = await client.send_text_status(500)\n```\n\n"
+        "```pyi\ndef f(x) -> None: ...\n```\n",
+        encoding="utf-8",
+    )
+    status, report = type_check([page], tmp_path)
+    assert status == 1
+    assert 'page.md:4: error: Argument 1 to "send_text_status"' in report
+    assert "page.md:8: error: Function is missing a type annotation" in report
+
+
+@pytest.mark.parametrize("page", pages(), ids=lambda page: page.name)
+def test_no_block_is_python_that_is_not_run(page: Path) -> None:
+    """Python is fenced as ``python`` (run) or ``pyi`` (a listing, checked as a
+    stub): no ``py``, ``python3`` or ``pycon`` block escapes both."""
+    for language in ("py", "python3", "pycon", "py3"):
+        assert blocks(page, language) == [], f"{page.name}: a {language} block"
