@@ -1,5 +1,6 @@
 """The documentation site builds with --strict, and its pages hold what a
-reader comes for: the home page, and the client's signature in the reference."""
+reader comes for: the home page, the client's signature in the reference, and
+every public name there."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+import greenstatus
+import greenstatus.testing
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -17,9 +23,12 @@ def text_of(page: Path) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
 
 
-def test_the_site_builds_strictly_with_the_client_s_signature(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site, built once for this module as `mkdocs build --strict` builds it."""
+    built = tmp_path_factory.mktemp("site")
     done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(built)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -28,10 +37,32 @@ def test_the_site_builds_strictly_with_the_client_s_signature(tmp_path: Path) ->
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     assert done.returncode == 0, done.stderr
-    home = text_of(tmp_path / "index.html")
-    assert "greenstatus documentation" in home
-    reference = text_of(tmp_path / "reference" / "index.html")
+    return built
+
+
+def test_the_home_page_shows_the_client(site: Path) -> None:
+    home = text_of(site / "index.html")
+    assert "What it promises" in home
+    assert "AsyncStatusClient.from_env()" in home
+
+
+def test_the_reference_holds_the_client_s_signature(site: Path) -> None:
+    reference = text_of(site / "reference" / "index.html")
     signature = re.sub(r"\s+", " ", reference)
     assert "AsyncStatusClient( id_instance: str, api_token_instance: str, *," in signature
     for name in ("RedisRateLimiter", "check_link", "upload_file", "FakeGreenAPI"):
         assert name in reference
+
+
+def test_the_reference_documents_every_public_name(site: Path) -> None:
+    page = (site / "reference" / "index.html").read_text(encoding="utf-8")
+    anchors = set(re.findall(r'id="(greenstatus(?:\.testing)?\.\w+)"', page))
+    public = {f"greenstatus.{name}" for name in greenstatus.__all__ if name != "__version__"}
+    public |= {f"greenstatus.testing.{name}" for name in greenstatus.testing.__all__}
+    assert public - anchors == set()
+
+
+def test_every_page_is_in_the_navigation(site: Path) -> None:
+    pages = {page.relative_to(ROOT / "docs") for page in (ROOT / "docs").rglob("*.md")}
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert {page for page in pages if f": {page.as_posix()}" not in nav} == set()
