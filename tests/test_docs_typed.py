@@ -134,3 +134,20 @@ def test_no_block_is_python_that_is_not_run(page: Path) -> None:
     stub): no ``py``, ``python3`` or ``pycon`` block escapes both."""
     for language in ("py", "python3", "pycon", "py3"):
         assert blocks(page, language) == [], f"{page.name}: a {language} block"
+
+
+# The width of the site's code column at 1280 pixels, in characters: a longer
+# line hides its end behind a scroll bar.
+CODE_WIDTH = 80
+
+
+@pytest.mark.parametrize("page", pages(), ids=lambda page: page.name)
+def test_no_example_line_is_wider_than_the_page(page: Path) -> None:
+    wide = [
+        f"{page.name}:{first_line + number}: {len(line)} characters"
+        for language in ("python", "pyi")
+        for first_line, source in blocks(page, language)
+        for number, line in enumerate(source.splitlines())
+        if len(line) > CODE_WIDTH
+    ]
+    assert wide == []
