@@ -154,12 +154,45 @@ class AsyncStatusClient:
 
     Every request goes through one ``httpx.AsyncClient``: your ``http_client``,
     shared and never closed by greenstatus, or one greenstatus creates (see
-    :func:`create_http_client`), optionally on the ``transport`` you give.
+    [`create_http_client`][greenstatus.create_http_client]), optionally on the
+    ``transport`` you give. For example:
 
-    Example::
+    ```python
+    from greenstatus import AsyncStatusClient, TextStatus
 
-        async with AsyncStatusClient("1101000001", token, api_url=api_url) as client:
-            sent = await client.send(TextStatus(message="hi"))
+    async with AsyncStatusClient.from_env() as client:  # or (id, token, api_url=)
+        sent = await client.send(TextStatus(message="hi"))
+    ```
+
+    Args:
+        id_instance: the instance's ``idInstance``, 1 to 20 ASCII digits.
+        api_token_instance: its ``apiTokenInstance``: a secret, never shown in
+            a log record, an error, a repr or a pickle.
+        api_url: the ``apiUrl`` the console shows; ``https://api.green-api.com``
+            by default.
+        media_url: the ``mediaUrl``, where uploads go;
+            ``https://media.green-api.com`` by default.
+        http_client: your own ``httpx.AsyncClient``, used as it is and never
+            closed by greenstatus; by default greenstatus creates its own.
+        transport: an httpx transport for greenstatus's own client (tests pass
+            ``FakeGreenAPI.transport()``); not together with ``http_client``.
+        timeout: seconds or an ``httpx.Timeout`` for each HTTP exchange;
+            ``None`` is greenstatus's ``httpx.Timeout(15.0, connect=5.0)``.
+        deadline: seconds one call may take in all (rate-limit waits, every
+            attempt and backoff); ``None`` is no deadline.
+        max_concurrency: how many sends ``send_all`` runs at once, 16 by default.
+        retry: a ``RetryPolicy``; ``None`` is ``ExponentialBackoff()``, which
+            retries only what cannot have been delivered.
+        on_retry: called as ``on_retry(attempt, error, delay)`` before each
+            wait to retry; a coroutine function is awaited.
+        rate_limits: requests per second per method name; GREEN-API's
+            documented limits by default, ``None`` for none.
+        clock: where waits happen; tests pass a ``FakeClock``.
+        check_links: check each voice or media link before sending it, and
+            refuse one whose status would never appear.
+        rate_limiter: where the rate limits are counted: an
+            ``InProcessRateLimiter`` of this client's by default, a shared one,
+            or a ``RedisRateLimiter`` for many processes.
     """
 
     def __init__(
@@ -295,9 +328,15 @@ class AsyncStatusClient:
         means what it means to the constructor.
 
         The pool stays this client's: closing the derived client closes only it,
-        and closing this one makes both refuse calls. Example::
+        and closing this one makes both refuse calls. For example:
 
-            patient = client.with_options(timeout=60, retry=ExponentialBackoff(max_attempts=8))
+        ```python
+        from greenstatus import ExponentialBackoff
+
+        patient = client.with_options(
+            timeout=60, retry=ExponentialBackoff(max_attempts=8)
+        )
+        ```
         """
         # A copy of this client's state, not a pickle round trip: the pool and
         # the rate limiter are the same objects.
@@ -350,7 +389,8 @@ class AsyncStatusClient:
 
     @property
     def check_links(self) -> bool:
-        """Voice and media sends check their link first (see :meth:`check_link`)."""
+        """Voice and media sends check their link first (see
+        [`check_link`][greenstatus.AsyncStatusClient.check_link])."""
         return self._check_links
 
     @property
@@ -389,7 +429,7 @@ class AsyncStatusClient:
         """Close the HTTP client greenstatus created (never a user's ``http_client``).
 
         The client refuses calls afterwards. Closing twice is harmless. A client
-        from :meth:`with_options` closes only itself.
+        from [`with_options`][greenstatus.AsyncStatusClient.with_options] closes only itself.
         """
         if self._closed:
             return
@@ -526,7 +566,7 @@ class AsyncStatusClient:
         participants: Iterable[str] = (),
         retry: RetryPolicy | None = None,
     ) -> SentStatus:
-        """Send a text status (see :class:`TextStatus`)."""
+        """Send a text status (see [`TextStatus`][greenstatus.TextStatus])."""
         with built_for_caller():
             status = TextStatus(
                 message=message,
@@ -545,7 +585,7 @@ class AsyncStatusClient:
         participants: Iterable[str] = (),
         retry: RetryPolicy | None = None,
     ) -> SentStatus:
-        """Send a voice status (see :class:`VoiceStatus`)."""
+        """Send a voice status (see [`VoiceStatus`][greenstatus.VoiceStatus])."""
         return await self.send(
             VoiceStatus(
                 url_file=url_file,
@@ -565,7 +605,7 @@ class AsyncStatusClient:
         participants: Iterable[str] = (),
         retry: RetryPolicy | None = None,
     ) -> SentStatus:
-        """Send a picture or video status (see :class:`MediaStatus`)."""
+        """Send a picture or video status (see [`MediaStatus`][greenstatus.MediaStatus])."""
         return await self.send(
             MediaStatus(
                 url_file=url_file, file_name=file_name, caption=caption, participants=participants
@@ -591,7 +631,7 @@ class AsyncStatusClient:
         A HEAD request goes to the link (a one-byte ranged GET where HEAD is not
         answered 2xx), through this client's ``httpx.AsyncClient``, following
         the host's redirects; GREEN-API's token never goes there. The link is
-        refused with :class:`LinkCheckError` when it does not answer 2xx, is
+        refused with [`LinkCheckError`][greenstatus.LinkCheckError] when it does not answer 2xx, is
         served as ``application/octet-stream``, with no type, or with a type
         that does not fit the kind (audio for voice; image or video for media),
         as an attachment, or is over 100 MB. Nothing goes to GREEN-API.
@@ -632,7 +672,9 @@ class AsyncStatusClient:
         retry: RetryPolicy | None = None,
     ) -> UploadedFile:
         """Upload a file to GREEN-API's file host; its ``url_file`` is a direct
-        link (kept 15 days) for :meth:`send_voice_status` or :meth:`send_media_status`.
+        link (kept 15 days) for
+        [`send_voice_status`][greenstatus.AsyncStatusClient.send_voice_status] or
+        [`send_media_status`][greenstatus.AsyncStatusClient.send_media_status].
 
         ``file`` is a path (streamed from disk, never read whole), ``bytes``,
         or an async iterable of bytes. The raw file is the body of a POST to
@@ -641,7 +683,8 @@ class AsyncStatusClient:
         (a path's own name unless ``file_name`` is given) in ``GA-Filename``.
 
         A file over 100 MB, empty, missing or unreadable is an
-        :class:`InvalidStatusError` naming ``file``, before a byte is sent.
+        [`InvalidStatusError`][greenstatus.InvalidStatusError] naming ``file``, before a
+        byte is sent.
         An upload from a path or bytes is retried as the retry policy says,
         even after an ambiguous failure: a second upload only makes a second
         link. An upload from an iterable is never retried.
@@ -668,7 +711,7 @@ class AsyncStatusClient:
     ) -> SentStatus:
         """Upload a local .mp3 or .wav file, then send it as a voice status.
 
-        Everything is checked first, as :class:`VoiceStatus` checks it (the
+        Everything is checked first, as [`VoiceStatus`][greenstatus.VoiceStatus] checks it (the
         file's extension, ``background_color``, ``participants``), and the file
         itself (it exists, is readable, is at most 100 MB): a bad argument
         uploads nothing. ``file_name`` is the name sent, the path's own by default.
@@ -692,7 +735,7 @@ class AsyncStatusClient:
     ) -> SentStatus:
         """Upload a local picture or video, then send it as a media status.
 
-        Checked first as :class:`MediaStatus` checks it (extension, caption,
+        Checked first as [`MediaStatus`][greenstatus.MediaStatus] checks it (extension, caption,
         participants), and the file itself: a bad argument uploads nothing.
         ``file_name`` is the name sent, the path's own by default.
         """

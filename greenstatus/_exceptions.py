@@ -1,22 +1,25 @@
 """The errors greenstatus raises.
 
-Every failure of a call ends as one of these; the tree is the whole error model::
+Every failure of a call ends as one of these; the tree is the whole error model:
 
-    GreenStatusError
-    ├── InvalidStatusError (also ValueError)   bad input, caught before anything is sent
-    │   └── LinkCheckError   .url .reason       url_file would not show (check_links)
-    ├── APIConnectionError  .request_sent        no HTTP answer; was the request possibly delivered?
-    │   └── APITimeoutError
-    ├── APIStatusError  .status_code .body .api_method .url (token masked)
-    │   ├── BadRequestError 400      .instance_not_ready
-    │   ├── AuthenticationError 401
-    │   ├── PermissionDeniedError 403   no beta access to the status methods, or wrong idInstance
-    │   ├── NotFoundError 404
-    │   ├── RateLimitError 429       .retry_after
-    │   ├── QuotaExceededError 466   .invoke_status .correspondents_status
-    │   └── ServerError 5xx
-    ├── ResponseValidationError     a 2xx answer that is not what the API documents
-    └── UnexpectedError             a failure greenstatus could not foresee (a bug), in send_all
+```text
+GreenStatusError
+├── InvalidStatusError (also ValueError)   bad input, caught before anything is sent
+│   └── LinkCheckError   .url .reason       url_file would not show (check_links)
+├── APIConnectionError  .request_sent        no HTTP answer; was the request possibly delivered?
+│   └── APITimeoutError
+├── APIStatusError  .status_code .body .api_method .url (token masked)
+│   ├── BadRequestError 400      .instance_not_ready
+│   ├── AuthenticationError 401
+│   ├── PermissionDeniedError 403   no beta access to the status methods, or wrong idInstance
+│   ├── NotFoundError 404
+│   ├── RateLimitError 429       .retry_after
+│   ├── QuotaExceededError 466   .invoke_status .correspondents_status
+│   └── ServerError 5xx
+├── RateLimiterUnavailableError  .api_method   the limiter's Redis cannot be used; nothing sent
+├── ResponseValidationError     a 2xx answer that is not what the API documents
+└── UnexpectedError             a failure greenstatus could not foresee (a bug), in send_all
+```
 
 No message, ``str()`` or ``repr()`` of these ever holds the API token: URLs are
 carried with the token replaced by ``***``.

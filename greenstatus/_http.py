@@ -56,10 +56,22 @@ def create_http_client(**kwargs: object) -> httpx.AsyncClient:
     answers (GREEN-API sets none). Keyword arguments go to ``httpx.AsyncClient``
     and win over those defaults (with ``cookies=``, answers' cookies are stored
     as httpx stores them); a ``transport=`` is used as given. Share one between
-    many ``AsyncStatusClient`` objects::
+    many ``AsyncStatusClient`` objects:
 
-        http = greenstatus.create_http_client(limits=httpx.Limits(max_connections=256))
-        clients = [AsyncStatusClient(i, token, http_client=http) for i, token in accounts]
+    ```python
+    import httpx
+
+    import greenstatus
+    from greenstatus import AsyncStatusClient
+
+    accounts = {"1101000001": "d75b3a66374942c5b3c019c698abc2067e151558acbd412345"}
+    http = greenstatus.create_http_client(limits=httpx.Limits(max_connections=256))
+    clients = [
+        AsyncStatusClient(id_instance, token, http_client=http)
+        for id_instance, token in accounts.items()
+    ]
+    await http.aclose()  # yours: greenstatus never closes a client it was given
+    ```
     """
     options = cast("dict[str, Any]", kwargs)
     options.setdefault("timeout", DEFAULT_TIMEOUT)

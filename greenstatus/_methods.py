@@ -90,4 +90,19 @@ DOCUMENTED_RATE_LIMITS: Mapping[str, int] = MappingProxyType(
         if method.rate_per_second is not None
     }
 )
-"""Requests per second GREEN-API allows each method greenstatus calls, per instance."""
+"""Requests per second GREEN-API allows each method greenstatus calls, per instance:
+
+| method | requests per second |
+|---|---|
+| sendTextStatus | 5 |
+| sendVoiceStatus | 5 |
+| sendMediaStatus | 5 |
+| deleteStatus | 10 |
+| getStatusStatistic | 1 |
+| getIncomingStatuses | 1 |
+| getOutgoingStatuses | 1 |
+| getStateInstance | 1 |
+| getSettings | 1 |
+
+uploadFile has no documented limit. The mapping is read-only.
+"""

@@ -130,7 +130,7 @@ class MethodRateLimiter:
 
 
 class InProcessRateLimiter:
-    """The default :class:`RateLimiter`: counts in this process, per instance
+    """The default [`RateLimiter`][greenstatus.RateLimiter]: counts in this process, per instance
     and method (one ``MethodRateLimiter`` each, FIFO-fair).
 
     One is made for each ``AsyncStatusClient`` and shared with the clients

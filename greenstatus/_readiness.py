@@ -94,7 +94,7 @@ class ReadinessProblem:
 class Readiness:
     """Whether an instance can post statuses people see, and what is in the way.
 
-    Built by :meth:`AsyncStatusClient.check_ready` from getStateInstance and
+    Built by [`check_ready`][greenstatus.AsyncStatusClient.check_ready] from getStateInstance and
     getSettings.
     """
 

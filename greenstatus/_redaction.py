@@ -84,7 +84,7 @@ def scrub_exception(exc: BaseException, secret: str) -> BaseException:
 
     String arguments are masked in place, and the exception's own cause and context
     likewise. An exception whose ``str``/``repr`` still shows the secret after that
-    (its message is built from attributes) is replaced by a :class:`RedactedError`
+    (its message is built from attributes) is replaced by a ``RedactedError``
     naming its type.
     """
     return _scrub_chain(exc, secret, _MAX_CHAIN)

@@ -160,7 +160,7 @@ class RedisPlace:
 
 
 class RedisRateLimiter:
-    """A :class:`RateLimiter` whose count lives in Redis: at most N requests of
+    """A [`RateLimiter`][greenstatus.RateLimiter] whose count lives in Redis: at most N requests of
     one method of one instance in flight or ended within the last second,
     across every process and machine that shares the Redis server.
 
@@ -171,7 +171,7 @@ class RedisRateLimiter:
     on asyncio (redis-py's asyncio client).
 
     When Redis cannot be reached, ``acquire`` raises
-    :class:`RateLimiterUnavailableError` and nothing is sent.
+    [`RateLimiterUnavailableError`][greenstatus.RateLimiterUnavailableError] and nothing is sent.
     """
 
     def __init__(

@@ -38,7 +38,7 @@ class SentStatus:
 
 @attrs.frozen
 class SendResult:
-    """The outcome of one status of :meth:`AsyncStatusClient.send_all`.
+    """The outcome of one status of [`send_all`][greenstatus.AsyncStatusClient.send_all].
 
     Exactly one of ``id_message`` and ``error`` is set.
     """
@@ -109,7 +109,7 @@ class IncomingStatus:
     background_color: str | None = None
     """A text status's background, ``#RRGGBB``."""
     font: str | None = None
-    """A text status's font, as GREEN-API names it (see :class:`Font`)."""
+    """A text status's font, as GREEN-API names it (see [`Font`][greenstatus.Font])."""
     download_url: str | None = None
     caption: str | None = None
     file_name: str | None = None
@@ -139,7 +139,7 @@ class OutgoingStatus:
     background_color: str | None = None
     """A text status's background, ``#RRGGBB``."""
     font: str | None = None
-    """A text status's font, as GREEN-API names it (see :class:`Font`)."""
+    """A text status's font, as GREEN-API names it (see [`Font`][greenstatus.Font])."""
     download_url: str | None = None
     caption: str | None = None
     file_name: str | None = None

@@ -4,11 +4,13 @@ Sybil finds the fenced ``python`` blocks of each page and runs them in order,
 in one namespace per page, as a reader would paste them one after another:
 
 - GREEN-API's hosts (``*.greenapi.com``, ``*.green-api.com``) answer from a
-  fresh :class:`~greenstatus.testing.FakeGreenAPI` per page, through respx at
-  the ``httpx.AsyncClient`` (the documented way to mock greenstatus). Loopback
-  passes through untouched, so an example that serves its own fake talks to
-  it over a socket; any other host fails to connect, whether or not the
-  machine is online, so no example passes by reaching the internet.
+  fresh :class:`~greenstatus.testing.FakeGreenAPI` per page, in process, in
+  place of the network transport the ``httpx.AsyncClient`` would have used
+  (where respx mocks too). Loopback passes through untouched, so an example
+  that serves its own fake talks to it over a socket, and so does a client
+  given an in-process transport of its own; any other host fails to connect,
+  whether or not the machine is online, so no example passes by reaching the
+  internet.
 - ``GREEN_API_ID_INSTANCE``, ``GREEN_API_TOKEN``, ``GREEN_API_URL`` and
   ``GREEN_API_MEDIA_URL`` name the fake's instance, so ``from_env()`` works;
   a page that uses ``REDIS_URL`` gets a redis-server of its own.
@@ -53,15 +55,17 @@ import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import httpx
 import pytest
-import respx
 from sybil import Document, Example, Sybil
+from sybil.document import PythonDocStringDocument
 from sybil.parsers.markdown import CodeBlockParser
 
 from greenstatus import AsyncStatusClient
 from greenstatus.testing import FakeGreenAPI
+from greenstatus.testing._transport import FakeTransport
 
 from .redis_server import RedisServer, redis_server
 
@@ -74,6 +78,7 @@ MEDIA_URL = "https://1101.media.greenapi.com"
 GREEN_API_HOSTS = re.compile(r"(^|\.)green-?api\.com$")
 # Loopback, and "app": the host the recipes call an ASGI app by, in process.
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "app"})
+IN_PROCESS = (FakeTransport, httpx.MockTransport, httpx.ASGITransport)
 
 # Small, but what their names say: a JPEG, an MP3 and a PNG signature.
 SAMPLE_FILES = {
@@ -128,20 +133,7 @@ class Page:
             server: RedisServer = self._stack.enter_context(redis_server())
             environ["REDIS_URL"] = server.url
         self._stack.enter_context(_environment(environ))
-        router = self._stack.enter_context(respx.mock(using="httpx", assert_all_called=False))
-        transport = self.fake.transport()
-
-        async def answer(request: httpx.Request) -> httpx.Response:
-            return await transport.handle_async_request(request)
-
-        def offline(request: httpx.Request) -> httpx.Response:
-            raise httpx.ConnectError(
-                f"the examples run offline: {request.url.host}", request=request
-            )
-
-        router.route(host__regex=GREEN_API_HOSTS).mock(side_effect=answer)
-        router.route(host__in=LOCAL_HOSTS).pass_through()
-        router.route().mock(side_effect=offline)
+        self._stack.enter_context(_routed(self.fake.transport()))
 
     def close(self) -> None:
         try:
@@ -151,6 +143,31 @@ class Page:
         finally:
             self.loop.close()
             self._stack.close()
+
+
+def _offline(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError(f"the examples run offline: {request.url.host}", request=request)
+
+
+def _routed(fake: httpx.AsyncBaseTransport) -> contextlib.AbstractContextManager[object]:
+    """Every ``httpx.AsyncClient`` sends GREEN-API's hosts to the page's fake,
+    where it would have used the network.
+
+    This is where respx mocks too (the transport the client picks for a URL),
+    but it also sees which transport the client picked: an example that gave
+    its client an in-process transport of its own (``transport=``, the fake's,
+    httpx's ``MockTransport`` or ``ASGITransport``) keeps it.
+    """
+    choose = httpx.AsyncClient._transport_for_url
+    offline = httpx.MockTransport(_offline)
+
+    def transport_for_url(client: httpx.AsyncClient, url: httpx.URL) -> httpx.AsyncBaseTransport:
+        chosen = choose(client, url)
+        if isinstance(chosen, IN_PROCESS) or url.host in LOCAL_HOSTS:
+            return chosen
+        return fake if GREEN_API_HOSTS.search(url.host) else offline
+
+    return mock.patch.object(httpx.AsyncClient, "_transport_for_url", transport_for_url)
 
 
 @contextlib.contextmanager
@@ -319,13 +336,39 @@ class PageDocument(Document):
         self.namespace["__name__"] = f"docs_{Path(path).stem}"
 
 
+class DocstringPage(PythonDocStringDocument):
+    """A module's docstrings as a page: its examples import what they use, as a
+    reader's would, so the module itself is not imported into their namespace."""
+
+    def __init__(self, text: str, path: str) -> None:
+        super().__init__(text, path)
+        self.pop_evaluator(self.import_document)
+        self.namespace["__file__"] = path
+        self.namespace["__name__"] = f"docs_{Path(path).stem}"
+
+
+PARSERS = [_parser("python", run_python), _parser('text title="Output"', check_output)]
+
 sybil = Sybil(
-    parsers=[_parser("python", run_python), _parser('text title="Output"', check_output)],
-    patterns=["README.md", "docs/*.md", "docs/**/*.md"],
+    parsers=PARSERS,
+    patterns=["README.md", "docs/*.md", "docs/*/*.md"],
     path=str(ROOT),
     setup=setup,
     teardown=teardown,
     document_types={".md": PageDocument},
+    name="docs",
 )
 
-pytest_collect_file = sybil.pytest()
+# The examples in the docstrings, which the API reference shows: each module's
+# docstrings are a page, whose namespace starts as the module's own.
+docstrings = Sybil(
+    parsers=PARSERS,
+    patterns=["greenstatus/*.py", "greenstatus/testing/*.py"],
+    path=str(ROOT),
+    setup=setup,
+    teardown=teardown,
+    document_types={".py": DocstringPage},
+    name="docstrings",
+)
+
+pytest_collect_file = (sybil + docstrings).pytest()

@@ -124,3 +124,38 @@ raise AssertionError("never run")
 {FENCE}
 """
     assert run_page(tmp_path / "page.md", page) == ["skipped"]
+
+
+def test_an_internet_host_is_refused_online_or_not(tmp_path: Path) -> None:
+    page = f"""
+{FENCE}python
+import httpx
+
+async with httpx.AsyncClient() as http:
+    await http.get("https://example.com/")
+{FENCE}
+"""
+    [outcome] = run_page(tmp_path / "page.md", page)
+    assert outcome is not None
+    assert "ConnectError: the examples run offline: example.com" in outcome
+
+
+def test_a_client_given_its_own_fake_keeps_it(tmp_path: Path) -> None:
+    page = f"""
+{FENCE}python
+from greenstatus import AsyncStatusClient
+from greenstatus.testing import FakeGreenAPI
+
+own = FakeGreenAPI(api_token_instance="its-own-token")
+async with AsyncStatusClient(
+    own.id_instance, own.token, transport=own.transport()
+) as mine:
+    await mine.send_text_status("hi")
+print(len(own.statuses))
+{FENCE}
+
+{FENCE}text title="Output"
+1
+{FENCE}
+"""
+    assert run_page(tmp_path / "page.md", page) == [None, None]

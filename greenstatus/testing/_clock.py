@@ -17,10 +17,15 @@ class FakeClock:
     sleepers wait until the test calls ``advance``. ``sleeps`` records every wait
     asked for, in order.
 
-    Example::
+    For example, a client whose backoffs and rate-limit waits take no time:
 
-        clock = FakeClock()
-        client = AsyncStatusClient(id_instance, token, clock=clock)
+    ```python
+    from greenstatus import AsyncStatusClient
+    from greenstatus.testing import FakeClock
+
+    clock = FakeClock()
+    client = AsyncStatusClient.from_env(clock=clock)
+    ```
     """
 
     def __init__(self, start: float = 0.0, *, autojump: bool = True) -> None:

@@ -161,11 +161,19 @@ class FakeGreenAPI:
     injected: ``fail_next``, ``drop_next``, ``latency`` and per-method
     ``rate_limits`` (429 past them).
 
-    Example::
+    For example, in process (no sockets), on the client's own pool:
 
-        fake = FakeGreenAPI()
-        http = httpx.AsyncClient(transport=fake.transport())
-        client = AsyncStatusClient(fake.id_instance, fake.token, http_client=http)
+    ```python
+    from greenstatus import AsyncStatusClient
+    from greenstatus.testing import FakeGreenAPI
+
+    fake = FakeGreenAPI()
+    async with AsyncStatusClient(
+        fake.id_instance, fake.token, transport=fake.transport()
+    ) as client:
+        await client.send_text_status("hi")
+    assert [status.kind for status in fake.statuses] == ["text"]
+    ```
     """
 
     def __init__(

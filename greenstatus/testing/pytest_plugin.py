@@ -1,20 +1,35 @@
 """pytest fixtures for code that uses greenstatus, registered as a ``pytest11``
 entry point: installed with greenstatus, they need no import or conftest.
 
-- ``fake_greenapi``: a fresh :class:`~greenstatus.testing.FakeGreenAPI`;
-- ``status_client``: an :class:`~greenstatus.AsyncStatusClient` for the fake's
+- ``fake_greenapi``: a fresh [`FakeGreenAPI`][greenstatus.testing.FakeGreenAPI];
+- ``status_client``: an [`AsyncStatusClient`][greenstatus.AsyncStatusClient] for the fake's
   instance, on the fake's in-process transport (``transport=``), with the
   client's default retries and rate limits, as your code would build it.
 
 Both are plain (synchronous) fixtures: the client holds no connection and binds
 to no event loop until it sends, so the same fixtures serve tests run by
 pytest-asyncio (``@pytest.mark.asyncio``) and by anyio's plugin
-(``@pytest.mark.anyio``, on asyncio or trio) alike. Example::
+(``@pytest.mark.anyio``, on asyncio or trio) alike. For example:
 
-    async def test_my_bot_posts_its_morning_status(status_client, fake_greenapi):
-        await my_bot.post_morning_status(status_client)
-        [status] = fake_greenapi.statuses
-        assert status.kind == "text"
+```python
+import pytest
+
+from greenstatus import AsyncStatusClient
+from greenstatus.testing import FakeGreenAPI
+
+
+async def post_morning_status(client: AsyncStatusClient) -> None:  # your bot's
+    await client.send_text_status("Good morning", background_color="#228B22")
+
+
+@pytest.mark.anyio
+async def test_my_bot_posts_its_morning_status(
+    status_client: AsyncStatusClient, fake_greenapi: FakeGreenAPI
+) -> None:
+    await post_morning_status(status_client)
+    [status] = fake_greenapi.statuses
+    assert status.kind == "text"
+```
 
 Override either fixture in your own ``conftest.py`` to change how it is built.
 """
