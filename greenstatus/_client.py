@@ -293,8 +293,10 @@ class AsyncStatusClient:
         missing = [
             name for name in ("GREEN_API_ID_INSTANCE", "GREEN_API_TOKEN") if not env.get(name)
         ]
+        if len(missing) == 1:
+            raise ValueError(f"environment variable {missing[0]} is not set")
         if missing:
-            raise ValueError(f"environment variable {' and '.join(missing)} is not set")
+            raise ValueError(f"environment variables {' and '.join(missing)} are not set")
         return cls(
             env["GREEN_API_ID_INSTANCE"],
             env["GREEN_API_TOKEN"],
