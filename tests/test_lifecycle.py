@@ -217,10 +217,10 @@ def test_from_env_defaults_the_hosts_and_names_what_is_missing() -> None:
         environ={"GREEN_API_ID_INSTANCE": ID_INSTANCE, "GREEN_API_TOKEN": TOKEN}
     )
     assert client.api_url == "https://api.green-api.com"
-    with pytest.raises(ValueError) as excinfo:
+    with pytest.raises(ValueError, match="GREEN_API_TOKEN") as excinfo:
         AsyncStatusClient.from_env(environ={"GREEN_API_ID_INSTANCE": ID_INSTANCE})
     assert str(excinfo.value) == "environment variable GREEN_API_TOKEN is not set"
-    with pytest.raises(ValueError) as excinfo:
+    with pytest.raises(ValueError, match="GREEN_API_ID_INSTANCE") as excinfo:
         AsyncStatusClient.from_env(environ={})
     assert str(excinfo.value) == (
         "environment variables GREEN_API_ID_INSTANCE and GREEN_API_TOKEN are not set"
