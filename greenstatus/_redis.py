@@ -187,10 +187,12 @@ class RedisRateLimiter:
             raise ValueError(f"key_prefix must be a non-empty str without '{{', got {key_prefix!r}")
         if isinstance(url_or_client, str):
             self._where = _where(url_or_client)
+            # redis-py's own timeouts are a backstop, twice the bound each call
+            # runs under: the bound is what ends a stalled call, with its message.
             self._client: Any = redis.asyncio.Redis.from_url(
                 url_or_client,
-                socket_timeout=_CALL_TIMEOUT,
-                socket_connect_timeout=_CALL_TIMEOUT,
+                socket_timeout=2 * _CALL_TIMEOUT,
+                socket_connect_timeout=2 * _CALL_TIMEOUT,
             )
             self._owned = True
         elif isinstance(url_or_client, redis.asyncio.Redis):
