@@ -105,8 +105,15 @@ class Font(enum.Enum):
 def normalize_chat_id(value: object, field: str = "participant") -> str:
     """Return the chat id ``79001234567@c.us`` for a chat id or a phone number.
 
-    >>> normalize_chat_id("+7 (900) 123-45-67")
-    '79001234567@c.us'
+    ```python
+    from greenstatus import normalize_chat_id
+
+    print(normalize_chat_id("+7 (900) 123-45-67"))
+    ```
+
+    ```text title="Output"
+    79001234567@c.us
+    ```
     """
     if not isinstance(value, str):
         raise InvalidStatusError(field, f"expected a str, got {type(value).__name__}")

@@ -48,20 +48,22 @@ import inspect
 import io
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import httpx
 import pytest
-from sybil import Document, Example, Sybil
+from sybil import Document, Example, Region, Sybil
 from sybil.document import PythonDocStringDocument
-from sybil.parsers.markdown import CodeBlockParser
+from sybil.parsers.markdown.lexers import FencedCodeBlockLexer
+from sybil.typing import Evaluator
 
 from greenstatus import AsyncStatusClient
 from greenstatus.testing import FakeGreenAPI
@@ -90,6 +92,8 @@ SAMPLE_FILES = {
 # One example may take this long; none comes near it.
 EXAMPLE_TIMEOUT = 60.0
 
+PYTEST = (sys.executable, "-m", "pytest")
+
 # What a project that tests with pytest-asyncio sets; anyio's plugin needs nothing.
 PYTEST_INI = """\
 [pytest]
@@ -101,6 +105,8 @@ asyncio_default_fixture_loop_scope = function
 # sees it too. It is not run, and still type-checked.
 ACCOUNT_ONLY = "# Needs a real GREEN-API account"
 
+OUTPUT_TITLE = re.compile(r"""title=["']Output["']""", re.IGNORECASE)
+
 INCLUDE = re.compile(r'^--8<-- "(?P<path>[^":]+)(?::(?P<section>[\w-]+))?"\s*$')
 
 
@@ -110,6 +116,9 @@ class Page:
     def __init__(self, path: Path) -> None:
         self.fake = FakeGreenAPI(ID_INSTANCE, TOKEN)
         self.output = ""
+        # Where the block that printed ``output`` ends, until an Output block
+        # has checked it: an Output block must follow its block directly.
+        self.printed_by: int | None = None
         self._stack = contextlib.ExitStack()
         try:
             self._enter(path)
@@ -220,13 +229,21 @@ def teardown(namespace: dict[str, Any]) -> None:
 
 
 def test_names(source: str) -> list[str]:
-    """The ``test_*`` functions a block defines at its top level."""
-    return [
-        node.name
-        for node in ast.parse(source).body
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-        and node.name.startswith("test_")
-    ]
+    """The tests a block defines, as pytest names them: ``test_*`` functions at
+    its top level, and the ``test_*`` methods of its ``Test*`` classes."""
+    names = []
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if node.name.startswith("test"):
+                names.append(node.name)
+        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            names.extend(
+                f"{node.name}::{item.name}"
+                for item in node.body
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and item.name.startswith("test")
+            )
+    return names
 
 
 def run_python(example: Example) -> str | None:
@@ -235,14 +252,18 @@ def run_python(example: Example) -> str | None:
     A failure is returned as its traceback, which Sybil reports as the
     example's failure (its own traceback filter cannot cut every traceback).
     """
+    page: Page = example.namespace["__page__"]
+    page.output, page.printed_by = "", None
     try:
-        _run_python(example)
+        page.output = _run_python(example)
     except Exception:
         return traceback.format_exc()
+    page.printed_by = example.region.end
     return None
 
 
-def _run_python(example: Example) -> None:
+def _run_python(example: Example) -> str:
+    """Run the block; what it printed."""
     page: Page = example.namespace["__page__"]
     source = str(example.parsed)
     if source.startswith(ACCOUNT_ONLY):
@@ -250,27 +271,52 @@ def _run_python(example: Example) -> None:
     include = INCLUDE.match(source.strip())
     if include is not None:
         _check_include(include)
-        return
+        return ""
     if test_names(source):
-        page.output = _run_as_test_file(source, page.workdir)
-        return
+        _run_as_test_file(source, page.workdir)
+        return ""
     padded = "\n" * (example.line + example.parsed.line_offset) + source
     code = compile(
         padded, example.path, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
     )
     printed = io.StringIO()
-    with _working_directory(page.workdir), contextlib.redirect_stdout(printed):
+    with (
+        _working_directory(page.workdir),
+        contextlib.redirect_stdout(printed),
+        _time_limit(EXAMPLE_TIMEOUT),
+    ):
         result = eval(code, example.namespace)
         if code.co_flags & inspect.CO_COROUTINE:
-            page.loop.run_until_complete(asyncio.wait_for(result, EXAMPLE_TIMEOUT))
+            page.loop.run_until_complete(result)
     example.namespace.pop("__builtins__", None)
-    page.output = printed.getvalue()
-    sys.stdout.write(page.output)
+    sys.stdout.write(printed.getvalue())
+    return printed.getvalue()
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Fail a block that runs longer than ``seconds``, whether it waits in an
+    event loop of ours or in one it runs itself (``anyio.run``, ``trio.run``)."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"the example ran for more than {seconds:g} s")
+
+    before = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
 
 
 def check_output(example: Example) -> str | None:
-    """An Output block is exactly what the Python block before it printed."""
+    """An Output block is exactly what the Python block right before it printed."""
     page: Page = example.namespace["__page__"]
+    between = example.document.text[page.printed_by or 0 : example.region.start]
+    if page.printed_by is None or between.strip():
+        return "an Output block must come right after a Python block that ran"
+    page.printed_by = None
     expected = str(example.parsed).rstrip("\n")
     printed = page.output.rstrip("\n")
     if printed != expected:
@@ -287,42 +333,95 @@ def _check_include(include: re.Match[str]) -> None:
         assert f"# --8<-- [end:{include['section']}]" in text, include.group()
 
 
-def _run_as_test_file(source: str, workdir: Path) -> str:
-    """Run a block that is a test module under pytest; every test must pass."""
+# The subprocess that runs a test-file block routes GREEN-API's hosts as the
+# page does (its GREEN_API_* variables are the page's): from this conftest.py.
+TEST_FILE_CONFTEST = """\
+import sys
+
+sys.path.insert(0, {root!r})
+
+from tests.docs_harness import offline_routing
+
+_routing = offline_routing()
+
+
+def pytest_configure(config):
+    _routing.__enter__()
+
+
+def pytest_unconfigure(config):
+    _routing.__exit__(None, None, None)
+"""
+
+
+def offline_routing() -> contextlib.AbstractContextManager[object]:
+    """GREEN-API's hosts to a fresh fake of the docs' instance, and the network
+    refused, as on a page: for the subprocess of a test-file block."""
+    return _routed(FakeGreenAPI(ID_INSTANCE, TOKEN).transport())
+
+
+def _run_as_test_file(source: str, workdir: Path) -> None:
+    """Run a block that is a test module under pytest; each of its tests must
+    run and pass (none skipped, none expected to fail)."""
     names = test_names(source)
     module = workdir / "test_docs_example.py"
     module.write_text(source, encoding="utf-8")
-    (workdir / "pytest.ini").write_text(
-        "[pytest]\nasyncio_mode = strict\nasyncio_default_fixture_loop_scope = function\n",
-        encoding="utf-8",
+    (workdir / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
+    (workdir / "conftest.py").write_text(
+        TEST_FILE_CONFTEST.format(root=str(ROOT)), encoding="utf-8"
     )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-rA",
-            "-p",
-            "no:cacheprovider",
-            "-W",
-            "error",
-            module.name,
-        ],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        timeout=EXAMPLE_TIMEOUT,
-        check=False,
-    )
-    module.unlink()
-    assert done.returncode == 0, done.stdout + done.stderr
-    passed = re.findall(rf"^PASSED {module.name}::(\w+)", done.stdout, re.MULTILINE)
-    assert set(passed) == set(names), f"{names}: {done.stdout}"
-    return ""
+    try:
+        done = subprocess.run(
+            [*PYTEST, "-rA", "-p", "no:cacheprovider", "-W", "error", module.name],
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            timeout=EXAMPLE_TIMEOUT,
+            check=False,
+        )
+    finally:
+        module.unlink()
+        (workdir / "conftest.py").unlink()
+    report = done.stdout + done.stderr
+    assert done.returncode == 0, report
+    outcomes = re.findall(rf"^(\w+) {module.name}::(\S+)", done.stdout, re.MULTILINE)
+    assert {outcome for outcome, _ in outcomes} == {"PASSED"}, report
+    ran = {re.sub(r"\[.*\]$", "", test) for _, test in outcomes}
+    assert ran == set(names), f"{names}: {report}"
 
 
-def _parser(language: str, evaluator: Callable[[Example], str | None]) -> CodeBlockParser:
-    return CodeBlockParser(language=language, evaluator=evaluator)
+def fence_language(info: str) -> tuple[str, str]:
+    """A fence's language (its info string's first word) and the rest."""
+    words = info.strip().split(maxsplit=1)
+    return (words[0] if words else ""), (words[1] if len(words) > 1 else "")
+
+
+def is_python(info: str) -> bool:
+    return fence_language(info)[0] == "python"
+
+
+def is_output(info: str) -> bool:
+    language, attributes = fence_language(info)
+    return language == "text" and bool(OUTPUT_TITLE.search(attributes))
+
+
+class FenceParser:
+    """The fenced blocks whose info string ``wanted`` accepts: the language is
+    its first word, and attributes after it (``title="app.py"``) are allowed."""
+
+    def __init__(self, wanted: Callable[[str], bool], evaluator: Evaluator) -> None:
+        self._lexer = FencedCodeBlockLexer(
+            language=r".+", mapping={"language": "arguments", "source": "source"}
+        )
+        self._wanted = wanted
+        self._evaluator = evaluator
+
+    def __call__(self, document: Document) -> Iterable[Region]:
+        for region in self._lexer(document):
+            if self._wanted(region.lexemes["arguments"]):
+                region.parsed = region.lexemes["source"]
+                region.evaluator = self._evaluator
+                yield region
 
 
 class PageDocument(Document):
@@ -347,7 +446,7 @@ class DocstringPage(PythonDocStringDocument):
         self.namespace["__name__"] = f"docs_{Path(path).stem}"
 
 
-PARSERS = [_parser("python", run_python), _parser('text title="Output"', check_output)]
+PARSERS = [FenceParser(is_python, run_python), FenceParser(is_output, check_output)]
 
 sybil = Sybil(
     parsers=PARSERS,

@@ -159,3 +159,99 @@ print(len(own.statuses))
 {FENCE}
 """
     assert run_page(tmp_path / "page.md", page) == [None, None]
+
+
+def test_a_python_fence_with_attributes_is_run(tmp_path: Path) -> None:
+    page = f"""
+{FENCE}python title="app.py" hl_lines="1"
+raise AssertionError("ran")
+{FENCE}
+"""
+    [outcome] = run_page(tmp_path / "page.md", page)
+    assert outcome is not None
+    assert "AssertionError: ran" in outcome
+
+
+@pytest.mark.parametrize(
+    "tests",
+    [
+        "class TestThing:\n    def test_fails(self) -> None:\n        assert False\n",
+        "import pytest\n\n@pytest.mark.skip\ndef test_skipped() -> None:\n    pass\n",
+        "import pytest\n\n@pytest.mark.xfail\ndef test_expected() -> None:\n    assert False\n",
+        'import httpx\n\ndef test_online() -> None:\n    httpx.get("https://example.com/")\n',
+    ],
+    ids=["class", "skipped", "xfail", "online"],
+)
+def test_a_test_file_example_fails_unless_each_test_runs_and_passes(
+    tmp_path: Path, tests: str
+) -> None:
+    page = f"\n{FENCE}python\n{tests}{FENCE}\n"
+    [outcome] = run_page(tmp_path / "page.md", page)
+    assert outcome is not None
+
+
+def test_an_output_block_needs_the_block_right_before_it(tmp_path: Path) -> None:
+    page = f"""
+{FENCE}python
+print("hi")
+{FENCE}
+
+Some words between.
+
+{FENCE}text title="Output"
+hi
+{FENCE}
+
+{FENCE}python
+# Needs a real GREEN-API account: nothing runs here.
+print("never")
+{FENCE}
+
+{FENCE}text title="Output"
+never
+{FENCE}
+"""
+    outcomes = run_page(tmp_path / "page.md", page)
+    assert outcomes[0] is None
+    assert outcomes[1] is not None
+    assert "right after a Python block that ran" in outcomes[1]
+    assert outcomes[2] == "skipped"
+    assert outcomes[3] is not None
+
+
+def test_an_example_that_runs_too_long_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tests.docs_harness.EXAMPLE_TIMEOUT", 0.5)
+    page = f"""
+{FENCE}python
+import time
+
+time.sleep(30)
+{FENCE}
+
+{FENCE}python
+import anyio
+
+anyio.run(anyio.sleep, 30)
+{FENCE}
+"""
+    outcomes = run_page(tmp_path / "page.md", page)
+    assert all(outcome and "ran for more than 0.5 s" in outcome for outcome in outcomes)
+
+
+def test_a_test_file_example_reaches_the_page_s_fake(tmp_path: Path) -> None:
+    page = f"""
+{FENCE}python
+import pytest
+
+from greenstatus import AsyncStatusClient, InstanceState
+
+
+@pytest.mark.anyio
+async def test_the_instance_is_authorized() -> None:
+    async with AsyncStatusClient.from_env() as client:
+        assert await client.get_state_instance() is InstanceState.AUTHORIZED
+{FENCE}
+"""
+    assert run_page(tmp_path / "page.md", page) == [None]

@@ -4,6 +4,7 @@ every public name there."""
 
 from __future__ import annotations
 
+import ast
 import html
 import os
 import re
@@ -88,9 +89,39 @@ def test_every_page_is_in_the_navigation(site: Path) -> None:
     ids=lambda module: module.relative_to(ROOT).as_posix(),
 )
 def test_docstrings_are_markdown(module: Path) -> None:
-    """The reference renders docstrings as Markdown: a reST role (``:class:``)
-    or literal block marker (``Example::``) would show as typed."""
-    source = module.read_text(encoding="utf-8")
-    for _, _, text in PythonDocStringDocument.extract_docstrings(source):
+    """The reference renders docstrings as Markdown: a reST role (``:class:``),
+    literal block marker (``Example::``) or ``>>>`` session would show as
+    typed. This covers every string the reference may show: the docstrings of
+    modules, classes and functions, and those under attributes."""
+    for text in string_statements(module):
         assert not re.search(r":(func|meth|class|attr|data|exc|mod|obj):`", text), text
         assert not re.search(r"::[ \t]*$", text, re.MULTILINE), text
+        assert ">>>" not in text, text
+
+
+@pytest.mark.parametrize(
+    "module",
+    sorted((ROOT / "greenstatus").rglob("*.py")),
+    ids=lambda module: module.relative_to(ROOT).as_posix(),
+)
+def test_code_examples_are_where_they_run(module: Path) -> None:
+    """The suite runs the examples in the docstrings of modules, classes and
+    functions; the reference also shows attributes' docstrings, which it does
+    not reach, so those hold no code block."""
+    source = module.read_text(encoding="utf-8")
+    run = {text for _, _, text in PythonDocStringDocument.extract_docstrings(source)}
+    for text in string_statements(module):
+        if text not in run:
+            assert "```" not in text, text
+
+
+def string_statements(module: Path) -> list[str]:
+    """Every string that stands as a statement of its own: docstrings, and the
+    strings under attributes that document them."""
+    return [
+        node.value.value
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    ]

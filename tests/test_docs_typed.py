@@ -13,17 +13,22 @@ signatures) is checked as a stub of its own.
 
 from __future__ import annotations
 
+import ast
+import inspect
 import re
 import shutil
 from pathlib import Path
 
+import attrs
 import pytest
 from mypy import api
 from sybil import Document
 from sybil.document import PythonDocStringDocument
 from sybil.parsers.markdown.lexers import FencedCodeBlockLexer
 
-from .docs_harness import INCLUDE, ROOT
+import greenstatus
+
+from .docs_harness import INCLUDE, ROOT, docstrings, fence_language, sybil
 
 PRELUDE = [
     "from greenstatus import AsyncStatusClient as _Client",
@@ -51,16 +56,30 @@ def page_text(page: Path) -> str:
     return "".join(kept)
 
 
-def blocks(page: Path, language: str) -> list[tuple[int, str]]:
-    """The page's ``language`` blocks: (the line of their first line, their text)."""
+def fences(page: Path) -> list[tuple[str, int, str]]:
+    """Every fenced block of the page: (its info string, the line of its first
+    line, its text)."""
     text = page_text(page)
     document = Document(text, str(page))
-    found = []
-    for region in FencedCodeBlockLexer(language)(document):
-        source = str(region.lexemes["source"])
-        first_line = text.count("\n", 0, region.start) + 2
-        found.append((first_line, source))
-    return found
+    lexer = FencedCodeBlockLexer(r".*", mapping={"language": "info", "source": "source"})
+    return [
+        (
+            str(region.lexemes["info"]),
+            text.count("\n", 0, region.start) + 2,
+            str(region.lexemes["source"]),
+        )
+        for region in lexer(document)
+    ]
+
+
+def blocks(page: Path, language: str) -> list[tuple[int, str]]:
+    """The page's blocks in ``language`` (the first word of the info string, as
+    the harness reads it): (the line of their first line, their text)."""
+    return [
+        (first_line, source)
+        for info, first_line, source in fences(page)
+        if fence_language(info)[0] == language
+    ]
 
 
 def as_module(page: Path) -> str:
@@ -117,6 +136,9 @@ def type_check(checked: list[Path], label: str) -> tuple[int, str]:
             "3.10",
             "--disable-error-code",
             "no-redef",
+            # A page's blocks are one function body: after a block that raises
+            # or exits, the next ones would be unreachable, and unchecked.
+            "--warn-unreachable",
             "--cache-dir",
             str(ROOT / ".mypy_cache"),
             *(str(tmp_path / name) for name in sorted(names)),
@@ -137,21 +159,34 @@ def test_a_wrongly_typed_example_fails_at_its_line(tmp_path: Path) -> None:
     page.parent.mkdir()
     page.write_text(
         "# A page\n\n```python\nsent = await client.send_text_status(500)\n```\n\n"
-        "```pyi\ndef f(x) -> None: ...\n```\n",
+        "```pyi\ndef f(x) -> None: ...\n```\n\n"
+        "```python\nraise SystemExit(0)\n```\n\n```python\nn: int = 'ten'\n```\n",
         encoding="utf-8",
     )
     status, report = type_check([page], "wrongly-typed")
     assert status == 1
     assert 'page.md:4: error: Argument 1 to "send_text_status"' in report
     assert "page.md:8: error: Function is missing a type annotation" in report
+    assert "page.md:16: error: Statement is unreachable" in report
 
 
 @pytest.mark.parametrize("page", pages(), ids=lambda page: page.name)
 def test_no_block_is_python_that_is_not_run(page: Path) -> None:
     """Python is fenced as ``python`` (run) or ``pyi`` (a listing, checked as a
-    stub): no ``py``, ``python3`` or ``pycon`` block escapes both."""
-    for language in ("py", "python3", "pycon", "py3"):
-        assert blocks(page, language) == [], f"{page.name}: a {language} block"
+    stub): no ``py``, ``Python``, ``python3``, ``pycon`` or ``ipython`` block
+    escapes both, and no ``>>>`` session."""
+    for info, first_line, source in fences(page):
+        language = fence_language(info)[0]
+        if language in ("python", "pyi"):
+            continue
+        assert not re.match(r"(?i)(i?py|python)", language), f"{page.name}:{first_line}: {info}"
+        assert not source.lstrip().startswith(">>>"), f"{page.name}:{first_line}"
+    assert ">>> " not in page_text(page), f"{page.name}: a doctest outside a python block"
+
+
+@pytest.mark.parametrize("page", pages(), ids=lambda page: page.name)
+def test_every_page_is_one_the_harness_runs(page: Path) -> None:
+    assert sybil.should_parse(page) or docstrings.should_parse(page)
 
 
 # The width of the site's code column at 1280 pixels, in characters: a longer
@@ -169,3 +204,76 @@ def test_no_example_line_is_wider_than_the_page(page: Path) -> None:
         if len(line) > CODE_WIDTH
     ]
     assert wide == []
+
+
+def listed_signatures() -> list[tuple[str, int, ast.ClassDef]]:
+    """The classes the pages' ``pyi`` listings show: (page, line, class)."""
+    found = []
+    for page in pages():
+        for first_line, source in blocks(page, "pyi"):
+            for node in ast.parse(source).body:
+                if isinstance(node, ast.ClassDef):
+                    found.append((page.name, first_line + node.lineno - 1, node))
+    return found
+
+
+def parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[str, str, bool]]:
+    """(name, kind, has a default) of each parameter, as ``inspect`` names kinds."""
+    arguments = function.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    defaults = [False] * (len(positional) - len(arguments.defaults)) + [True] * len(
+        arguments.defaults
+    )
+    listed = [
+        (
+            argument.arg,
+            "POSITIONAL_ONLY" if argument in arguments.posonlyargs else "POSITIONAL_OR_KEYWORD",
+            has_default,
+        )
+        for argument, has_default in zip(positional, defaults, strict=True)
+    ]
+    listed += [
+        (argument.arg, "KEYWORD_ONLY", default is not None)
+        for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
+    ]
+    return listed
+
+
+def real_parameters(function: object) -> list[tuple[str, str, bool]]:
+    return [
+        (name, parameter.kind.name, parameter.default is not inspect.Parameter.empty)
+        for name, parameter in inspect.signature(function).parameters.items()  # type: ignore[arg-type]
+    ]
+
+
+@pytest.mark.parametrize(
+    "listed", listed_signatures(), ids=lambda listed: f"{listed[0]}:{listed[1]}"
+)
+def test_a_listed_signature_is_the_real_one(listed: tuple[str, int, ast.ClassDef]) -> None:
+    """A ``pyi`` listing of a greenstatus class matches the class: each method's
+    parameters (names, kinds, which have defaults), and an attrs class's fields."""
+    page, line, node = listed
+    real = getattr(greenstatus, node.name)
+    for item in node.body:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            assert parameters(item) == real_parameters(getattr(real, item.name)), (
+                f"{page}:{line}: {node.name}.{item.name}"
+            )
+    fields = [
+        item.target.id
+        for item in node.body
+        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+    ]
+    if fields:
+        assert fields == [field.name for field in attrs.fields(real)], f"{page}:{line}"
+
+
+def test_the_listings_are_compared() -> None:
+    assert {node.name for _, _, node in listed_signatures()} >= {
+        "TextStatus",
+        "VoiceStatus",
+        "MediaStatus",
+        "RateLimiter",
+        "RatePlace",
+        "RateRequest",
+    }
