@@ -30,12 +30,13 @@ def block(title: str) -> str:
 
 
 def crontab_commands() -> list[str]:
-    """Each entry's command: what follows the five time fields."""
-    commands = []
-    for line in block("crontab -e").splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            commands.append(line.split(maxsplit=5)[5])
-    return commands
+    """Each entry's command: what follows the five time fields (a line that
+    sets a variable, such as ``MAILTO``, is not an entry)."""
+    return [
+        line.split(maxsplit=5)[5]
+        for line in block("crontab -e").splitlines()
+        if re.match(r"[\d*]", line)
+    ]
 
 
 @pytest.fixture
@@ -58,7 +59,6 @@ def served(tmp_path: Path) -> Iterator[tuple[FakeGreenAPI, dict[str, str]]]:
             "/srv/shop/evening.jsonl": str(tmp_path / "evening.jsonl"),
             "/var/log/greenstatus/shop.log": str(tmp_path / "shop.log"),
             "/tmp/greenstatus-shop.lock": str(tmp_path / "shop.lock"),
-            "mail -s greenstatus root": f"cat > {tmp_path / 'mail.txt'}",
         }
         yield fake, paths
 
@@ -84,13 +84,18 @@ def test_the_crontab_has_the_three_documented_jobs() -> None:
     assert [job[1] if job else None for job in jobs] == ["send-media", "send-batch", "doctor"]
 
 
-def test_each_crontab_line_runs_and_posts(
+def test_the_crontab_mails_to_someone() -> None:
+    assert re.search(r"^MAILTO=\S+@\S+$", block("crontab -e"), re.MULTILINE)
+
+
+def test_each_crontab_line_runs_posts_and_has_nothing_to_mail(
     served: tuple[FakeGreenAPI, dict[str, str]], tmp_path: Path
 ) -> None:
     fake, paths = served
     for command in crontab_commands():
         done = run_as_cron(command, paths)
         assert done.returncode == 0, (command, done.stdout, done.stderr)
+        assert done.stdout + done.stderr == ""  # what cron would mail
     kinds = [status.kind for status in fake.statuses]
     assert sorted(kinds) == ["media", "media", "text"]
     assert len(fake.uploads) == 1  # the menu, uploaded first
@@ -100,17 +105,30 @@ def test_each_crontab_line_runs_and_posts(
     assert all(result.get("ok", True) for result in results), log
     assert all("3EB0" in line for line in log), log  # each an idMessage
     assert fake.token not in "\n".join(log)
-    assert not (tmp_path / "mail.txt").exists()
 
 
-def test_the_doctor_line_mails_when_the_instance_cannot_send(
+def test_a_failed_send_is_mailed_and_logged(
     served: tuple[FakeGreenAPI, dict[str, str]], tmp_path: Path
 ) -> None:
     fake, paths = served
+    fake.fail_next(401, times=20)
+    done = run_as_cron(crontab_commands()[0], paths)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert "401" in done.stderr  # what cron mails
+    assert "hint" in done.stderr
+    [logged] = [json.loads(line) for line in (tmp_path / "shop.log").read_text().splitlines()]
+    assert logged["ok"] is False
+    assert logged["status_code"] == 401
+    assert fake.token not in done.stderr + json.dumps(logged)
+
+
+def test_the_doctor_line_mails_its_checklist_when_the_instance_cannot_send(
+    served: tuple[FakeGreenAPI, dict[str, str]],
+) -> None:
+    fake, paths = served
     fake.state = "notAuthorized"
-    doctor = crontab_commands()[2]
-    done = run_as_cron(doctor, paths)
-    assert done.returncode == 0, done.stderr  # the mail was sent
-    assert (tmp_path / "mail.txt").read_text(encoding="utf-8") == (
-        "the shop's WhatsApp instance cannot send\n"
-    )
+    done = run_as_cron(crontab_commands()[2], paths)
+    assert done.returncode == 0  # the line's own echo
+    assert "[x] the instance's WhatsApp account is not linked" in done.stdout  # mailed
+    assert done.stdout.rstrip().endswith("statuses cannot be sent now")

@@ -17,6 +17,7 @@ from sybil.document import PythonDocStringDocument
 
 import greenstatus
 import greenstatus.testing
+from greenstatus.testing import pytest_plugin
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,7 +59,7 @@ def test_the_reference_holds_the_client_s_signature(site: Path) -> None:
 
 def test_the_reference_documents_every_public_name(site: Path) -> None:
     page = (site / "reference" / "index.html").read_text(encoding="utf-8")
-    anchors = set(re.findall(r'id="(greenstatus(?:\.testing)?\.\w+)"', page))
+    anchors = set(re.findall(r'id="(greenstatus(?:\.\w+)+)"', page))
     public = {f"greenstatus.{name}" for name in greenstatus.__all__ if name != "__version__"}
     public |= {
         f"greenstatus.testing.{name}"
@@ -66,6 +67,7 @@ def test_the_reference_documents_every_public_name(site: Path) -> None:
         # greenstatus's own, re-exported: documented once, under greenstatus
         if getattr(greenstatus.testing, name) is not getattr(greenstatus, name, None)
     }
+    public |= {f"greenstatus.testing.pytest_plugin.{name}" for name in pytest_plugin.__all__}
     assert public - anchors == set()
 
 
