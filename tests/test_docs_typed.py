@@ -196,12 +196,14 @@ CODE_WIDTH = 80
 
 @pytest.mark.parametrize("page", pages(), ids=lambda page: page.name)
 def test_no_example_line_is_wider_than_the_page(page: Path) -> None:
+    """Python and shell lines fit, but for a one-line command joined with
+    ``&&`` (the README's, made to be copied whole, not read)."""
     wide = [
         f"{page.name}:{first_line + number}: {len(line)} characters"
-        for language in ("python", "pyi")
+        for language in ("python", "pyi", "sh")
         for first_line, source in blocks(page, language)
         for number, line in enumerate(source.splitlines())
-        if len(line) > CODE_WIDTH
+        if len(line) > CODE_WIDTH and not (language == "sh" and " && " in line)
     ]
     assert wide == []
 
