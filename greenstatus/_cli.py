@@ -517,6 +517,7 @@ async def _send_batch(args: argparse.Namespace, out: _Output) -> int:
         progress.finish()
         results = {line.number: result for line, result in zip(valid, sent, strict=True)}
     api_failed = invalid = False
+    failed: list[int] = []
     for line in lines:
         result = results.get(line.number)
         if result is not None and result.ok:
@@ -530,9 +531,19 @@ async def _send_batch(args: argparse.Namespace, out: _Output) -> int:
         message = str(error) if error is not None else str(line.problem)
         api_failed = api_failed or error is not None
         invalid = invalid or error is None
+        failed.append(line.number)
         out.emit(
             {"line": line.number, "ok": False, "error": kind, "message": message},
             f"line {line.number}: error: {message}",
+        )
+    if failed:
+        # Standard error hears of every failure, as for every command: a cron
+        # job that logs standard output still mails this.
+        numbers = ("line " if len(failed) == 1 else "lines ") + ", ".join(map(str, failed))
+        print(
+            f"greenstatus: error: {len(failed)} of {len(lines)} lines not sent "
+            f"({numbers}); each line's result is on standard output",
+            file=out.stderr,
         )
     return EXIT_FAILED if api_failed else EXIT_USAGE if invalid else EXIT_OK
 

@@ -8,7 +8,8 @@ in one namespace per page, as a reader would paste them one after another:
   place of the network transport the ``httpx.AsyncClient`` would have used
   (where respx mocks too). Loopback passes through untouched, so an example
   that serves its own fake talks to it over a socket, and so does a client
-  given an in-process transport of its own; any other host fails to connect,
+  given an in-process transport of its own; any other host fails to connect
+  (for httpx at its transport, for every other library at the socket),
   whether or not the machine is online, so no example passes by reaching the
   internet.
 - ``GREEN_API_ID_INSTANCE``, ``GREEN_API_TOKEN``, ``GREEN_API_URL`` and
@@ -28,7 +29,7 @@ in one namespace per page, as a reader would paste them one after another:
 
 Each page's blocks run as a module would when imported (``__name__`` is not
 ``"__main__"``), in a scratch directory holding the files its examples name
-(``horse.jpg``, ``horse.mp3``, ``horse.png``).
+(``horse.jpg``, ``horse.mp3``, ``horse.png``, ``photos/horse.jpg``).
 
 Why Sybil rather than pytest-examples: Sybil gives each page one namespace, so
 a page can build an example up over several blocks as a reader pastes them;
@@ -44,11 +45,14 @@ from __future__ import annotations
 import ast
 import asyncio
 import contextlib
+import errno
 import inspect
 import io
+import ipaddress
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -87,6 +91,7 @@ SAMPLE_FILES = {
     "horse.jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(64) + b"\xff\xd9",
     "horse.mp3": b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(64),
     "horse.png": b"\x89PNG\r\n\x1a\n" + bytes(64),
+    "photos/horse.jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(64) + b"\xff\xd9",
 }
 
 # One example may take this long; none comes near it.
@@ -131,6 +136,7 @@ class Page:
     def _enter(self, path: Path) -> None:
         self.workdir = Path(self._stack.enter_context(tempfile.TemporaryDirectory()))
         for name, content in SAMPLE_FILES.items():
+            (self.workdir / name).parent.mkdir(exist_ok=True)
             (self.workdir / name).write_bytes(content)
         environ = {
             "GREEN_API_ID_INSTANCE": ID_INSTANCE,
@@ -143,6 +149,7 @@ class Page:
             environ["REDIS_URL"] = server.url
         self._stack.enter_context(_environment(environ))
         self._stack.enter_context(_routed(self.fake.transport()))
+        self._stack.enter_context(_loopback_only())
 
     def close(self) -> None:
         try:
@@ -177,6 +184,52 @@ def _routed(fake: httpx.AsyncBaseTransport) -> contextlib.AbstractContextManager
         return fake if GREEN_API_HOSTS.search(url.host) else offline
 
     return mock.patch.object(httpx.AsyncClient, "_transport_for_url", transport_for_url)
+
+
+def _may_reach(host: object) -> bool:
+    """Loopback, or an address to bind to; never a name that must be looked
+    up (it would reach a resolver) or another machine's address."""
+    if host is None or host in ("localhost", b"localhost"):
+        return True
+    name = host.decode() if isinstance(host, bytes) else str(host)
+    try:
+        address = ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+@contextlib.contextmanager
+def _loopback_only() -> Iterator[None]:
+    """Below every client library (httpx's other transports, aiohttp, urllib,
+    requests): a look-up of another host, or a connection to another machine,
+    fails as a machine with no network fails."""
+    resolve = socket.getaddrinfo
+    connect = socket.socket.connect
+    connect_ex = socket.socket.connect_ex
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _may_reach(host):
+            raise socket.gaierror(socket.EAI_NONAME, f"the examples run offline: {host!r}")
+        return resolve(host, *args, **kwargs)
+
+    def refused(sock: socket.socket, address: Any) -> bool:
+        return sock.family in (socket.AF_INET, socket.AF_INET6) and not _may_reach(address[0])
+
+    def checked_connect(sock: socket.socket, address: Any) -> None:
+        if refused(sock, address):
+            raise ConnectionRefusedError(f"the examples run offline: {address[0]}")
+        connect(sock, address)
+
+    def checked_connect_ex(sock: socket.socket, address: Any) -> int:
+        return errno.ECONNREFUSED if refused(sock, address) else connect_ex(sock, address)
+
+    with (
+        mock.patch.object(socket, "getaddrinfo", getaddrinfo),
+        mock.patch.object(socket.socket, "connect", checked_connect),
+        mock.patch.object(socket.socket, "connect_ex", checked_connect_ex),
+    ):
+        yield
 
 
 @contextlib.contextmanager
@@ -357,7 +410,10 @@ def pytest_unconfigure(config):
 def offline_routing() -> contextlib.AbstractContextManager[object]:
     """GREEN-API's hosts to a fresh fake of the docs' instance, and the network
     refused, as on a page: for the subprocess of a test-file block."""
-    return _routed(FakeGreenAPI(ID_INSTANCE, TOKEN).transport())
+    stack = contextlib.ExitStack()
+    stack.enter_context(_routed(FakeGreenAPI(ID_INSTANCE, TOKEN).transport()))
+    stack.enter_context(_loopback_only())
+    return stack
 
 
 def _run_as_test_file(source: str, workdir: Path) -> None:
@@ -391,8 +447,16 @@ def _run_as_test_file(source: str, workdir: Path) -> None:
 
 
 def fence_language(info: str) -> tuple[str, str]:
-    """A fence's language (its info string's first word) and the rest."""
-    words = info.strip().split(maxsplit=1)
+    """A fence's language and the rest of its info string: the first word
+    (```` ```python title="app.py" ````), or the first class of an attribute
+    list (```` ``` { .python title="app.py" } ````), as superfences reads both."""
+    info = info.strip()
+    if info.startswith("{"):
+        inside = info.strip("{}").split()
+        classes = [word for word in inside if word.startswith(".")]
+        language = classes[0][1:] if classes else ""
+        return language, " ".join(word for word in inside if word != f".{language}")
+    words = info.split(maxsplit=1)
     return (words[0] if words else ""), (words[1] if len(words) > 1 else "")
 
 

@@ -250,7 +250,11 @@ async def test_send_batch_answers_every_line_in_order(
     assert {line["id_message"] for line in lines if line["ok"]} == {
         s.id_message for s in fake.statuses
     }
-    assert run.stderr == ""  # no progress bar: stderr is not a terminal
+    # No progress bar (stderr is not a terminal); the failures, summed up.
+    assert run.stderr == (
+        "greenstatus: error: 5 of 7 lines not sent (lines 2, 3, 6, 7, 8); "
+        "each line's result is on standard output\n"
+    )
 
 
 async def test_send_batch_reads_stdin_and_exits_1_on_an_api_failure(
@@ -264,6 +268,7 @@ async def test_send_batch_reads_stdin_and_exits_1_on_an_api_failure(
     assert len(output) == 3
     assert sum("error" in line for line in output) == 1
     assert len(fake.statuses) == 2
+    assert run.stderr.startswith("greenstatus: error: 1 of 3 lines not sent (line ")
 
 
 async def test_the_demo_runs_offline_and_shows_all_three_kinds() -> None:

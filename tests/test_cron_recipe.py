@@ -138,3 +138,22 @@ def test_the_doctor_line_mails_its_checklist_when_the_instance_cannot_send(
     assert done.returncode == 0  # the line's own echo
     assert "[x] the instance's WhatsApp account is not linked" in done.stdout  # mailed
     assert done.stdout.rstrip().endswith("statuses cannot be sent now")
+
+
+def test_a_batch_with_lines_not_sent_is_mailed(served: Served, tmp_path: Path) -> None:
+    fake, paths = served
+    fake.fail_next(401)
+    done = run_as_cron(crontab()[1][1], paths)
+    assert done.returncode == 1
+    assert done.stderr.startswith("greenstatus: error: 1 of 2 lines not sent (line ")
+    results = [json.loads(line) for line in (tmp_path / "shop.log").read_text().splitlines()]
+    assert sorted(result["ok"] for result in results) == [False, True]
+
+
+def test_a_send_that_succeeds_after_a_retry_mails_the_retry(served: Served) -> None:
+    fake, paths = served
+    fake.fail_next(503)  # the upload's first attempt
+    done = run_as_cron(crontab()[1][0], paths)
+    assert done.returncode == 0
+    assert "uploadFile attempt 1 failed (ServerError 503); retrying in" in done.stderr
+    assert [status.kind for status in fake.statuses] == ["media"]

@@ -255,3 +255,32 @@ async def test_the_instance_is_authorized() -> None:
 {FENCE}
 """
     assert run_page(tmp_path / "page.md", page) == [None]
+
+
+@pytest.mark.parametrize(
+    "reach",
+    [
+        'import urllib.request\n\nurllib.request.urlopen("http://example.com/", timeout=5)\n',
+        'import urllib.request\n\nurllib.request.urlopen("http://192.0.2.1/", timeout=5)\n',
+        "import aiohttp\n\nasync with aiohttp.ClientSession() as session:\n"
+        '    await session.get("http://192.0.2.1/")\n',
+        'import httpx\n\nhttpx.get("http://192.0.2.1/")\n',
+    ],
+    ids=["urllib-name", "urllib-address", "aiohttp-address", "httpx-sync"],
+)
+def test_no_client_library_reaches_another_machine(tmp_path: Path, reach: str) -> None:
+    page = f"\n{FENCE}python\n{reach}{FENCE}\n"
+    [outcome] = run_page(tmp_path / "page.md", page)
+    assert outcome is not None
+    assert "the examples run offline" in outcome
+
+
+def test_a_python_fence_written_as_an_attribute_list_is_run(tmp_path: Path) -> None:
+    page = f"""
+{FENCE} {{ .python title="app.py" }}
+raise AssertionError("ran")
+{FENCE}
+"""
+    [outcome] = run_page(tmp_path / "page.md", page)
+    assert outcome is not None
+    assert "AssertionError: ran" in outcome

@@ -28,7 +28,7 @@ from sybil.parsers.markdown.lexers import FencedCodeBlockLexer
 
 import greenstatus
 
-from .docs_harness import INCLUDE, ROOT, docstrings, fence_language, sybil
+from .docs_harness import INCLUDE, ROOT, docstrings, fence_language, is_output, sybil
 
 PRELUDE = [
     "from greenstatus import AsyncStatusClient as _Client",
@@ -181,6 +181,8 @@ def test_no_block_is_python_that_is_not_run(page: Path) -> None:
             continue
         assert not re.match(r"(?i)(i?py|python)", language), f"{page.name}:{first_line}: {info}"
         assert not source.lstrip().startswith(">>>"), f"{page.name}:{first_line}"
+        if re.search(r"(?i)title=\W*output", info):
+            assert is_output(info), f"{page.name}:{first_line}: {info} is not checked"
     assert ">>> " not in page_text(page), f"{page.name}: a doctest outside a python block"
 
 
@@ -219,58 +221,120 @@ def listed_signatures() -> list[tuple[str, int, ast.ClassDef]]:
     return found
 
 
-def parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[str, str, bool]]:
-    """(name, kind, has a default) of each parameter, as ``inspect`` names kinds."""
+Parameter = tuple[str, str, str, object]  # name, kind, annotation, default
+
+NO_DEFAULT = "(none)"
+
+
+def annotation(node: ast.expr | None) -> str:
+    return "" if node is None else ast.unparse(node)
+
+
+def parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[Parameter]:
+    """Each parameter as ``inspect`` describes it, and the return annotation."""
     arguments = function.args
     positional = [*arguments.posonlyargs, *arguments.args]
-    defaults = [False] * (len(positional) - len(arguments.defaults)) + [True] * len(
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults)) + list(
         arguments.defaults
     )
-    listed = [
+    listed: list[Parameter] = [
         (
             argument.arg,
             "POSITIONAL_ONLY" if argument in arguments.posonlyargs else "POSITIONAL_OR_KEYWORD",
-            has_default,
+            annotation(argument.annotation),
+            NO_DEFAULT if default is None else ast.literal_eval(default),
         )
-        for argument, has_default in zip(positional, defaults, strict=True)
+        for argument, default in zip(positional, defaults, strict=True)
     ]
     listed += [
-        (argument.arg, "KEYWORD_ONLY", default is not None)
+        (
+            argument.arg,
+            "KEYWORD_ONLY",
+            annotation(argument.annotation),
+            NO_DEFAULT if default is None else ast.literal_eval(default),
+        )
         for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
     ]
-    return listed
+    return [*listed, ("return", "", annotation(function.returns), NO_DEFAULT)]
 
 
-def real_parameters(function: object) -> list[tuple[str, str, bool]]:
-    return [
-        (name, parameter.kind.name, parameter.default is not inspect.Parameter.empty)
-        for name, parameter in inspect.signature(function).parameters.items()  # type: ignore[arg-type]
+def real_parameters(function: object) -> list[Parameter]:
+    signature = inspect.signature(function)  # type: ignore[arg-type]
+
+    def written(hint: object) -> str:
+        if hint is inspect.Parameter.empty:
+            return ""
+        return hint if isinstance(hint, str) else inspect.formatannotation(hint)
+
+    listed: list[Parameter] = [
+        (
+            name,
+            parameter.kind.name,
+            written(parameter.annotation),
+            NO_DEFAULT if parameter.default is inspect.Parameter.empty else parameter.default,
+        )
+        for name, parameter in signature.parameters.items()
     ]
+    return [*listed, ("return", "", written(signature.return_annotation), NO_DEFAULT)]
+
+
+def listed_functions() -> list[tuple[str, int, str, ast.FunctionDef | ast.AsyncFunctionDef]]:
+    """Every function the listings show: (page, line, where, function)."""
+    found = []
+    for page in pages():
+        for first_line, source in blocks(page, "pyi"):
+            for node in ast.parse(source).body:
+                if isinstance(node, ast.ClassDef):
+                    members = [(f"{node.name}.", item) for item in node.body]
+                else:
+                    members = [("", node)]
+                for prefix, item in members:
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        line = first_line + item.lineno - 1
+                        found.append((page.name, line, prefix + item.name, item))
+    return found
 
 
 @pytest.mark.parametrize(
-    "listed", listed_signatures(), ids=lambda listed: f"{listed[0]}:{listed[1]}"
+    "listed", listed_functions(), ids=lambda listed: f"{listed[0]}:{listed[2]}"
 )
-def test_a_listed_signature_is_the_real_one(listed: tuple[str, int, ast.ClassDef]) -> None:
-    """A ``pyi`` listing of a greenstatus class matches the class: each method's
-    parameters (names, kinds, which have defaults), and an attrs class's fields."""
+def test_a_listed_signature_is_the_real_one(
+    listed: tuple[str, int, str, ast.FunctionDef | ast.AsyncFunctionDef],
+) -> None:
+    """A ``pyi`` listing shows greenstatus's own signatures: each parameter's
+    name, kind, annotation and default, and the return annotation."""
+    page, line, where, function = listed
+    real: object = greenstatus
+    for name in where.split("."):
+        real = getattr(real, name)
+    assert parameters(function) == real_parameters(real), f"{page}:{line}: {where}"
+
+
+@pytest.mark.parametrize(
+    "listed", listed_signatures(), ids=lambda listed: f"{listed[0]}:{listed[2].name}"
+)
+def test_a_listed_attrs_class_has_the_real_fields(listed: tuple[str, int, ast.ClassDef]) -> None:
     page, line, node = listed
-    real = getattr(greenstatus, node.name)
-    for item in node.body:
-        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            assert parameters(item) == real_parameters(getattr(real, item.name)), (
-                f"{page}:{line}: {node.name}.{item.name}"
-            )
     fields = [
-        item.target.id
+        (item.target.id, ast.unparse(item.annotation))
         for item in node.body
         if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
     ]
+    real = getattr(greenstatus, node.name)
     if fields:
-        assert fields == [field.name for field in attrs.fields(real)], f"{page}:{line}"
+        assert fields == [(field.name, field.type) for field in attrs.fields(real)], (
+            f"{page}:{line}"
+        )
 
 
 def test_the_listings_are_compared() -> None:
+    assert {where for _, _, where, _ in listed_functions()} >= {
+        "TextStatus.__init__",
+        "VoiceStatus.__init__",
+        "MediaStatus.__init__",
+        "RateLimiter.acquire",
+        "RatePlace.release",
+    }
     assert {node.name for _, _, node in listed_signatures()} >= {
         "TextStatus",
         "VoiceStatus",

@@ -47,6 +47,7 @@ def test_the_bot_posts_each_line_and_ends_with_its_input(
         command,
         input="/status Open today 9 to 18\n/dance\n",
         env=env,
+        cwd=Path(command[1]).parent,
         capture_output=True,
         text=True,
         timeout=60,
