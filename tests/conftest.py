@@ -2,16 +2,34 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 import pytest
 
 from greenstatus import AsyncStatusClient, NoRetry
+from greenstatus.testing import FakeGreenAPI
 
 ID_INSTANCE = "1101000001"
 # A token shaped like a real one; tests search every log and message for it.
 TOKEN = "d75b3a66374942c5b3c019c698abc2067e151558acbd4123"
 API_URL = "https://1101.api.greenapi.com"
+
+
+@asynccontextmanager
+async def served_client(fake: FakeGreenAPI, **options: Any) -> AsyncIterator[AsyncStatusClient]:
+    """A client of the fake's instance as users build one, on the default
+    transport, over real HTTP to the fake served on loopback (its URL as both
+    ``api_url`` and ``media_url``); ``options`` go to the constructor."""
+    async with (
+        fake.serve() as url,
+        AsyncStatusClient(
+            fake.id_instance, fake.token, api_url=url, media_url=url, **options
+        ) as client,
+    ):
+        yield client
+
 
 Reply = httpx.Response | Awaitable[httpx.Response]
 Responder = Callable[[httpx.Request], Reply]

@@ -127,3 +127,11 @@ def string_statements(module: Path) -> list[str]:
         and isinstance(node.value, ast.Constant)
         and isinstance(node.value.value, str)
     ]
+
+
+def test_the_readme_names_how_to_build_and_serve_the_docs() -> None:
+    development = (ROOT / "README.md").read_text(encoding="utf-8").split("## Development", 1)[1]
+    assert "nox -s docs" in development
+    assert "mkdocs serve" in development
+    noxfile = (ROOT / "noxfile.py").read_text(encoding="utf-8")
+    assert '"mkdocs", "build", "--strict"' in noxfile

@@ -23,6 +23,7 @@ from greenstatus import (
 from greenstatus.testing import FakeGreenAPI
 
 from . import loopback
+from .conftest import served_client
 from .loopback import Behaviour, Handler
 
 pytestmark = pytest.mark.anyio
@@ -38,17 +39,7 @@ def fake() -> FakeGreenAPI:
 
 @pytest.fixture
 async def client(fake: FakeGreenAPI) -> AsyncIterator[AsyncStatusClient]:
-    async with (
-        fake.serve() as url,
-        AsyncStatusClient(
-            fake.id_instance,
-            fake.token,
-            api_url=url,
-            media_url=url,
-            retry=NoRetry(),
-            check_links=True,
-        ) as client,
-    ):
+    async with served_client(fake, retry=NoRetry(), check_links=True) as client:
         yield client
 
 

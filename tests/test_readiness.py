@@ -20,6 +20,8 @@ from greenstatus import (
 )
 from greenstatus.testing import DOCUMENTED_RATE_LIMITS, FakeClock, FakeGreenAPI
 
+from .conftest import served_client
+
 pytestmark = pytest.mark.anyio
 
 BLOCKING = {
@@ -43,12 +45,7 @@ def fake(clock: FakeClock) -> FakeGreenAPI:
 
 @pytest.fixture
 async def client(fake: FakeGreenAPI, clock: FakeClock) -> AsyncIterator[AsyncStatusClient]:
-    async with (
-        fake.serve() as url,
-        AsyncStatusClient(
-            fake.id_instance, fake.token, api_url=url, media_url=url, clock=clock, retry=NoRetry()
-        ) as client,
-    ):
+    async with served_client(fake, clock=clock, retry=NoRetry()) as client:
         yield client
 
 

@@ -30,6 +30,8 @@ from greenstatus import (
 from greenstatus._upload import UPLOAD_MAX, prepare_upload
 from greenstatus.testing import FakeClock, FakeGreenAPI
 
+from .conftest import served_client
+
 pytestmark = pytest.mark.anyio
 
 # Nothing listens here: a request that went to api_url instead of media_url fails.
@@ -44,17 +46,9 @@ def fake() -> FakeGreenAPI:
 
 @pytest.fixture
 async def client(fake: FakeGreenAPI) -> AsyncIterator[AsyncStatusClient]:
-    async with (
-        fake.serve() as url,
-        AsyncStatusClient(
-            fake.id_instance,
-            fake.token,
-            api_url=url,
-            media_url=url,
-            retry=ExponentialBackoff(max_attempts=3),
-            clock=FakeClock(),
-        ) as client,
-    ):
+    async with served_client(
+        fake, retry=ExponentialBackoff(max_attempts=3), clock=FakeClock()
+    ) as client:
         yield client
 
 
