@@ -184,7 +184,7 @@ async def _prepare_path(
     if not path or "\x00" in path:
         raise InvalidStatusError("file", f"{path!r} is not a file path")
 
-    def probe() -> int:
+    def probe() -> _Identity:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
             raise (
@@ -194,10 +194,10 @@ async def _prepare_path(
             )
         with open(path, "rb"):  # readable by this process
             pass
-        return info.st_size
+        return _Identity.of(info)
 
     try:
-        size = await anyio.to_thread.run_sync(probe)
+        measured = await anyio.to_thread.run_sync(probe)
     except FileNotFoundError:
         raise InvalidStatusError("file", f"no such file: {path!r}") from None
     except IsADirectoryError:
@@ -208,12 +208,13 @@ async def _prepare_path(
         ) from None
     except OSError as error:
         raise InvalidStatusError("file", f"{path!r} cannot be read ({error})") from None
+    size = measured.size
     _check_size(size)
     name = _check_name(file_name if file_name is not None else os.path.basename(path))
     kind = _content_type(name, content_type)
 
     def stream(body: UploadBody) -> AsyncIterable[bytes]:
-        chunks = _FileChunks(path, size, body)
+        chunks = _FileChunks(path, measured, body)
         body.closers.append(chunks.close)
         return chunks
 
@@ -224,32 +225,63 @@ class _NotRegular(OSError):
     pass
 
 
+@attrs.frozen
+class _Identity:
+    """What says a file is still the one measured: the same inode on the same
+    device (not another file renamed over it), of the same size, not written
+    since (its modification time, to the nanosecond the file system keeps)."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+    device: int
+
+    @classmethod
+    def of(cls, info: os.stat_result) -> _Identity:
+        return cls(info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev)
+
+    def change_from(self, before: _Identity) -> str | None:
+        """How this file differs from ``before``, or ``None``."""
+        if (self.inode, self.device) != (before.inode, before.device):
+            return "was replaced by another file"
+        if self.size != before.size:
+            return f"changed size from {before.size} to {self.size} bytes"
+        if self.mtime_ns != before.mtime_ns:
+            return "was written to (its modification time changed)"
+        return None
+
+
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
-def _open_regular(path: str) -> BinaryIO:
-    """``path`` opened for reading, if it is a regular file. Opening does not
-    block (a pipe put in its place is refused, not waited on)."""
+def _open_regular(path: str) -> tuple[BinaryIO, _Identity]:
+    """``path`` opened for reading, if it is a regular file, and what it is.
+    Opening does not block (a pipe put in its place is refused, not waited on)."""
     descriptor = os.open(path, _OPEN_FLAGS)
     try:
-        mode = os.fstat(descriptor).st_mode
+        info = os.fstat(descriptor)
     except OSError:
         os.close(descriptor)
         raise
-    if not stat.S_ISREG(mode):
+    if not stat.S_ISREG(info.st_mode):
         os.close(descriptor)
-        raise IsADirectoryError(path) if stat.S_ISDIR(mode) else _NotRegular(path)
-    return os.fdopen(descriptor, "rb")
+        raise IsADirectoryError(path) if stat.S_ISDIR(info.st_mode) else _NotRegular(path)
+    return os.fdopen(descriptor, "rb"), _Identity.of(info)
 
 
 class _FileChunks:
     """A file in chunks of ``CHUNK``: exactly ``size`` bytes, as declared. The
     file is closed when its last chunk is read, or by ``close()`` when the
-    request ends first, never left to the garbage collector."""
+    request ends first, never left to the garbage collector.
 
-    def __init__(self, path: str, size: int, body: UploadBody) -> None:
+    A file that is not, from its opening to its last byte, the one measured
+    (written to, grown, shrunk, replaced) stops the upload before its last
+    chunk goes out: what was sent would be a mix of two versions, or not the
+    file the caller now has, and no status must show it."""
+
+    def __init__(self, path: str, measured: _Identity, body: UploadBody) -> None:
         self._path = path
-        self._size = size
+        self._measured = measured
         self._body = body
         self._file: BinaryIO | None = None
 
@@ -258,22 +290,37 @@ class _FileChunks:
         self._body.generators.append(chunks)
         return chunks
 
-    def _open(self) -> None:
+    def _open(self) -> str | None:
         # Kept as it is opened, in the worker thread: a request cancelled while
         # the thread runs still finds the file to close.
-        self._file = _open_regular(self._path)
+        self._file, opened = _open_regular(self._path)
+        return opened.change_from(self._measured)
+
+    def _read_last(self, size: int) -> tuple[bytes, str | None]:
+        """The last chunk, and how the file changed since it was measured: the
+        descriptor read (grown, shrunk, written to) and what the path now names
+        (another file renamed over it), checked once every byte is read."""
+        assert self._file is not None
+        chunk = self._file.read(size)
+        change = _Identity.of(os.fstat(self._file.fileno())).change_from(self._measured)
+        if change is None:
+            change = _Identity.of(os.stat(self._path)).change_from(self._measured)
+        return chunk, change
 
     async def _chunks(self) -> AsyncGenerator[bytes, None]:
-        body, size = self._body, self._size
+        body, size = self._body, self._measured.size
         try:
             while body.sent < size:
+                change: str | None = None
                 try:
                     if self._file is None:
-                        await anyio.to_thread.run_sync(self._open)
+                        change = await anyio.to_thread.run_sync(self._open)
                     assert self._file is not None
-                    chunk = await anyio.to_thread.run_sync(
-                        self._file.read, min(CHUNK, size - body.sent)
-                    )
+                    wanted = min(CHUNK, size - body.sent)
+                    if change is None and wanted == size - body.sent:
+                        chunk, change = await anyio.to_thread.run_sync(self._read_last, wanted)
+                    elif change is None:
+                        chunk = await anyio.to_thread.run_sync(self._file.read, wanted)
                 except (OSError, ValueError) as error:  # ValueError: closed as the request ended
                     await body.abort(
                         InvalidStatusError(
@@ -281,20 +328,25 @@ class _FileChunks:
                             f"{self._path!r} could not be read ({error}); nothing was stored",
                         )
                     )
+                if change is not None:
+                    await body.abort(self._changed(change))
                 if not chunk:
-                    await body.abort(
-                        InvalidStatusError(
-                            "file",
-                            f"{self._path!r} shrank from {size} to {body.sent} bytes while it "
-                            "was being uploaded; nothing was stored",
-                        )
-                    )
+                    await body.abort(self._changed(f"shrank from {size} to {body.sent} bytes"))
                 body.sent += len(chunk)
                 if body.sent >= size:
                     self.close()
                 yield chunk
         finally:
             self.close()
+
+    def _changed(self, change: str) -> InvalidStatusError:
+        # The last chunk was held back, so GREEN-API got no whole file: an
+        # upload that was complete never gives its link to a status anyway.
+        return InvalidStatusError(
+            "file",
+            f"{self._path!r} {change} while it was being uploaded; the upload was stopped "
+            "and no status is sent for it (upload it again once the file is complete)",
+        )
 
     def close(self) -> None:
         if self._file is not None:
