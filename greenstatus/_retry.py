@@ -93,6 +93,13 @@ def _non_negative(instance: object, attribute: attrs.Attribute[float], value: fl
         raise ValueError(f"{attribute.name} must be a number >= 0, got {value!r}")
 
 
+def _optional_non_negative(
+    instance: object, attribute: attrs.Attribute[float | None], value: float | None
+) -> None:
+    if value is not None:
+        _non_negative(instance, attribute, value)  # type: ignore[arg-type]
+
+
 def _at_least_one(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{attribute.name} must be a whole number >= 1, got {value!r}")
@@ -108,6 +115,12 @@ class ExponentialBackoff:
     ``max_retry_after`` gives up at once. ``retry_ambiguous=True`` also retries
     failures that may have been delivered (read timeouts, dropped connections,
     499), accepting that a status may then be posted twice.
+
+    A 400 saying the instance is not ready (starting, or its account not
+    linked) is not retried: such a state lasts minutes, and GREEN-API's advice
+    is to poll the instance's state about once a minute, so retrying within
+    seconds only adds requests. ``not_ready_delay=60`` retries it after that
+    many seconds instead, within ``max_attempts``.
     """
 
     max_attempts: int = attrs.field(default=4, validator=_at_least_one)
@@ -115,6 +128,7 @@ class ExponentialBackoff:
     max_delay: float = attrs.field(default=8.0, validator=_non_negative)
     max_retry_after: float = attrs.field(default=120.0, validator=_non_negative)
     retry_ambiguous: bool = False
+    not_ready_delay: float | None = attrs.field(default=None, validator=_optional_non_negative)
     uniform: Callable[[float, float], float] = attrs.field(
         default=random.uniform, repr=False, eq=False
     )
@@ -128,6 +142,8 @@ class ExponentialBackoff:
             safety is RetrySafety.AMBIGUOUS and not self.retry_ambiguous
         ):
             return None
+        if isinstance(error, BadRequestError) and error.instance_not_ready:
+            return self.not_ready_delay
         delay = self.uniform(0.0, min(self.max_delay, self.initial * 2 ** (attempt - 1)))
         if isinstance(error, RateLimitError) and error.retry_after is not None:
             if error.retry_after > self.max_retry_after:

@@ -254,13 +254,45 @@ async def test_a_getter_answered_by_a_gateway_error_is_retried(
     assert len(fake.requests) == 2
 
 
-async def test_instance_not_ready_is_retried(
+NOT_READY = {
+    "starting": "instance in starting process try later",
+    "not authorized": "instance account not authorized",
+}
+
+
+@pytest.mark.parametrize("message", list(NOT_READY.values()), ids=list(NOT_READY))
+async def test_an_instance_not_ready_is_not_retried_by_default(
+    fake: FakeGreenAPI, client: AsyncStatusClient, clock: FakeClock, message: str
+) -> None:
+    # Such a state lasts minutes: a retry within seconds would only add requests.
+    fake.fail_next(400, body={"message": message}, times=5)
+    with pytest.raises(BadRequestError) as excinfo:
+        await client.send_text_status("hi")
+    assert excinfo.value.instance_not_ready
+    assert len(fake.requests) == 1
+    assert clock.sleeps == []
+    assert retry_safety(excinfo.value) is RetrySafety.SAFE  # never delivered, all the same
+
+
+async def test_an_instance_not_ready_is_retried_after_not_ready_delay_when_asked(
     fake: FakeGreenAPI, client: AsyncStatusClient, clock: FakeClock
 ) -> None:
-    fake.fail_next(400, body={"message": "instance in starting process try later"})
-    await client.send_text_status("hi")
+    fake.fail_next(400, body={"message": NOT_READY["starting"]}, times=2)
+    policy = attrs.evolve(LONGEST, not_ready_delay=60.0)
+    await client.send_text_status("hi", retry=policy)
+    assert len(fake.requests) == 3
+    assert clock.sleeps == [60.0, 60.0]  # GREEN-API's own pace for polling the state
+
+
+async def test_not_ready_delay_still_counts_attempts(
+    fake: FakeGreenAPI, client: AsyncStatusClient, clock: FakeClock
+) -> None:
+    fake.fail_next(400, body={"message": NOT_READY["starting"]}, times=5)
+    policy = ExponentialBackoff(max_attempts=2, not_ready_delay=60.0)
+    with pytest.raises(BadRequestError):
+        await client.send_text_status("hi", retry=policy)
     assert len(fake.requests) == 2
-    assert clock.sleeps == [0.5]
+    assert clock.sleeps == [60.0]
 
 
 @pytest.mark.parametrize(
@@ -526,7 +558,14 @@ def test_retry_safety(error: GreenStatusError, safety: RetrySafety) -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"max_attempts": 0}, {"initial": -1.0}, {"max_delay": -0.1}, {"max_retry_after": -5}],
+    [
+        {"max_attempts": 0},
+        {"initial": -1.0},
+        {"max_delay": -0.1},
+        {"max_retry_after": -5},
+        {"not_ready_delay": -60.0},
+        {"not_ready_delay": "60"},
+    ],
 )
 def test_a_policy_refuses_nonsense(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError, match=next(iter(kwargs))):
@@ -540,7 +579,7 @@ def test_a_policy_is_frozen_and_evolvable() -> None:
         policy.max_attempts = 2  # type: ignore[misc]
     assert repr(policy) == (
         "ExponentialBackoff(max_attempts=4, initial=0.5, max_delay=8.0, "
-        "max_retry_after=120.0, retry_ambiguous=False)"
+        "max_retry_after=120.0, retry_ambiguous=False, not_ready_delay=None)"
     )
 
 
