@@ -47,6 +47,7 @@ from ._methods import (
     Host,
 )
 from ._outcome import TRANSPORT_ERRORS, connection_error, status_error
+from ._public import why_not_public
 from ._ratelimit import InProcessRateLimiter, RateLimiter, RatePlace, RateRequest
 from ._readiness import (
     InstanceSettings,
@@ -650,7 +651,10 @@ class AsyncStatusClient:
             raise InvalidStatusError(
                 "url_file", "holds the API token; it would go to the link's host"
             )
-        http, timeout = self._pool.http, self._timeout
+        http, timeout = self._pool.links.client_for(self._pool.http), self._timeout
+        # GREEN-API fetches links from where it runs: one on a host off the
+        # public internet (a fake, a gateway of your own) may fetch them there.
+        private_ok = why_not_public(httpx.URL(self._api_url).host) is not None
         # A HEAD and perhaps a GET, each connecting and reading within the timeout.
         bound = self.timeout
         limit = (
@@ -661,7 +665,7 @@ class AsyncStatusClient:
 
         async def fetch(url: str) -> LinkFacts:
             logger.debug("checking link %s", url)
-            return await fetch_link_facts(http, url, timeout, limit)
+            return await fetch_link_facts(http, url, timeout, limit, private_ok=private_ok)
 
         return judge(await self._pool.links.facts(url_file, fetch), kind)
 
