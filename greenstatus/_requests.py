@@ -44,6 +44,7 @@ CAPTION_MAX = 1024
 URL_FILE_MAX = 4096
 FILE_NAME_MAX = 255
 PARTICIPANTS_MAX = 5000
+_PARTICIPANT_ENTRIES_MAX = 10 * PARTICIPANTS_MAX
 _PARTICIPANT_TEXT_MAX = 64
 VOICE_EXTENSIONS = frozenset({"mp3", "wav"})
 # GREEN-API's table of supported extensions and users' reports (docs/requests.md
@@ -117,11 +118,11 @@ def normalize_chat_id(value: object, field: str = "participant") -> str:
     """
     if not isinstance(value, str):
         raise InvalidStatusError(field, f"expected a str, got {type(value).__name__}")
-    if len(value) > _PARTICIPANT_TEXT_MAX:
+    text = value.strip()  # the white space around it is not sent, so not counted
+    if len(text) > _PARTICIPANT_TEXT_MAX:
         raise InvalidStatusError(
-            field, f"is {len(value)} characters long; a chat id or phone number is shorter"
+            field, f"is {len(text)} characters long; a chat id or phone number is shorter"
         )
-    text = value.strip()
     if "@" in text:
         chat = _CHAT_ID.fullmatch(text)
         if (chat and _possible_number(chat[1])) or _LID.fullmatch(text):
@@ -156,13 +157,23 @@ def _participants(value: Iterable[str]) -> tuple[str, ...]:
         raise InvalidStatusError(
             "participants", f"expected a list of chat ids, got {type(value).__name__}"
         )
+    # The limit is on the chat ids sent: each once, so two spellings of one
+    # number count once. The entries read are bounded too, so that an endless
+    # iterable of one id ends.
     seen: dict[str, None] = {}
     for index, item in enumerate(value):
-        if index >= PARTICIPANTS_MAX:
+        if index >= _PARTICIPANT_ENTRIES_MAX:
             raise InvalidStatusError(
-                "participants", f"more than {PARTICIPANTS_MAX} chat ids; send in batches"
+                "participants",
+                f"more than {_PARTICIPANT_ENTRIES_MAX} entries; list each chat id once",
             )
         seen.setdefault(normalize_chat_id(item, f"participants[{index}]"), None)
+        if len(seen) > PARTICIPANTS_MAX:
+            raise InvalidStatusError(
+                "participants",
+                f"more than {PARTICIPANTS_MAX} distinct chat ids (participants[{index}] is "
+                f"number {PARTICIPANTS_MAX + 1}); send in batches",
+            )
     return tuple(seen)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import attrs
 import pytest
 
@@ -240,3 +242,51 @@ def test_equal_requests_are_equal_and_hashable() -> None:
     second = VoiceStatus(url_file=URL, file_name="a.mp3", participants=["79001234567@c.us"])
     assert first == second
     assert len({first, second}) == 1
+
+
+# -- the participants limit counts the distinct chat ids sent ----------------------------
+
+MANY = [f"7900{n:07d}@c.us" for n in range(5000)]
+
+
+def test_5000_distinct_participants_and_a_duplicate_are_taken_and_sent_once_each() -> None:
+    status = TextStatus(message="hi", participants=[*MANY, MANY[17]])
+    payload = status.to_payload()
+    assert payload["participants"] == MANY  # the duplicate is not sent twice
+    assert len(status.participants) == 5000
+
+
+def test_two_spellings_of_one_number_count_once_towards_the_limit() -> None:
+    spelled = "+7 900 000-00-17"  # MANY[17] as a phone number
+    status = VoiceStatus(url_file=URL, file_name="a.mp3", participants=[*MANY, spelled])
+    assert status.participants == tuple(MANY)
+
+
+def test_5001_distinct_participants_are_refused_naming_the_first_over() -> None:
+    extra = [*MANY[:100], *MANY[:100], *MANY[100:], "447700900123@c.us"]
+    with pytest.raises(InvalidStatusError) as excinfo:
+        MediaStatus(url_file=URL, file_name="a.jpg", participants=extra)
+    assert field_of(excinfo) == "participants"
+    assert excinfo.value.problem == (
+        "more than 5000 distinct chat ids (participants[5100] is number 5001); send in batches"
+    )
+
+
+def test_an_endless_iterable_of_one_participant_is_refused() -> None:
+    def endless() -> Iterator[str]:
+        while True:
+            yield "79001234567@c.us"
+
+    with pytest.raises(InvalidStatusError) as excinfo:
+        TextStatus(message="hi", participants=endless())
+    assert field_of(excinfo) == "participants"
+    assert excinfo.value.problem == "more than 50000 entries; list each chat id once"
+
+
+def test_the_white_space_around_a_participant_does_not_count_towards_its_length() -> None:
+    padded = " " * 100 + "79001234567@c.us" + "\t" * 100
+    status = TextStatus(message="hi", participants=[padded])
+    assert status.participants == ("79001234567@c.us",)
+    with pytest.raises(InvalidStatusError, match="is 65 characters long") as excinfo:
+        TextStatus(message="hi", participants=[" " + "7" * 65 + " "])
+    assert field_of(excinfo) == "participants[0]"
