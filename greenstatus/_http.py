@@ -11,23 +11,31 @@ on its first request, inside the running event loop:
 
 Proxies from the environment reach the same choice through httpx's own
 mounting rules, so they are honoured exactly as httpx honours them.
+
+Each pool admits requests through a ``PoolGate`` (``_pool_gate.py``): shares
+per instance, per host and in all, so that one stuck instance or one dead host
+cannot hold every connection, and closing the pool fails the requests still
+waiting with an httpx error instead of cancelling them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import math
 import ssl
-from collections.abc import AsyncGenerator, AsyncIterator
+import warnings
+import weakref
 from typing import Any, cast
 
 import aiohttp
-import anyio
+import attrs
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
+from ._pool_gate import PoolGate, ReleasingStream
 from ._version import __version__
+from ._write_timeout import may_stall_writing, send_watching_writes
 
 __all__ = ["DEFAULT_LIMITS", "DEFAULT_TIMEOUT", "create_http_client"]
 
@@ -36,17 +44,27 @@ DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 DEFAULT_LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=64)
 """One instance's host is held to a few dozen requests per second: more parallel
 TLS connections than this only cost, and every one of them is kept alive."""
+DEFAULT_MAX_REQUESTS_PER_INSTANCE = 8
+"""GREEN-API holds an instance to 5 sends, 10 deleteStatus and 1 of each getter
+per second, answered in a few hundred milliseconds: even all of them at once
+keep about 5 in flight. A stuck instance would keep 5 sends a second for the
+15 s read timeout, 75 in flight: 8 bounds it to what a healthy one needs."""
+HOST_SHARE = 3 / 4
+"""Of ``max_connections``, what one host may hold when not told: a dead host
+leaves a quarter of the pool to the others, and a platform whose instances all
+live on one host (as every ``1101...`` instance on ``1101.api.greenapi.com``)
+keeps most of its pool."""
 DEFAULT_HEADERS = {"User-Agent": f"greenstatus/{__version__}", "Accept": "application/json"}
 
 logger = logging.getLogger("greenstatus")
 
-# aiohttp's writer waits on the socket only once its buffer passes 64 KiB, so a
-# smaller body is handed to the kernel at once and cannot stall a write.
-_WRITE_WATCH_FROM = 64 * 1024
-_WRITE_CHUNK = 64 * 1024
 
-
-def create_http_client(**kwargs: object) -> httpx.AsyncClient:
+def create_http_client(
+    *,
+    max_connections_per_host: int | None = None,
+    max_requests_per_instance: int | None = DEFAULT_MAX_REQUESTS_PER_INSTANCE,
+    **kwargs: object,
+) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` of the kind greenstatus creates for itself.
 
     Its transport is chosen for the running event loop on the first request
@@ -55,8 +73,23 @@ def create_http_client(**kwargs: object) -> httpx.AsyncClient:
     connections, all kept alive) and headers, and it stores no cookies from
     answers (GREEN-API sets none). Keyword arguments go to ``httpx.AsyncClient``
     and win over those defaults (with ``cookies=``, answers' cookies are stored
-    as httpx stores them); a ``transport=`` is used as given. Share one between
-    many ``AsyncStatusClient`` objects:
+    as httpx stores them); a ``transport=`` is used as given, without the
+    shares below. Share one between many ``AsyncStatusClient`` objects.
+
+    The pool is shared out so that a stuck instance or a dead host cannot hold
+    every connection while the others wait:
+
+    - ``max_requests_per_instance`` (default 8): requests of one instance (its
+      ``/waInstance<id>/`` path) on one host at once, what GREEN-API's own
+      rates ever need; ``None`` for no limit;
+    - ``max_connections_per_host`` (default ``None``: three quarters of the
+      ``limits``' ``max_connections``, 48 of the default 64): connections to one
+      host (scheme, host and port).
+
+    A request waits for its shares (and the pool's ``max_connections``) within
+    httpx's pool timeout, then fails with ``httpx.PoolTimeout`` as httpx's own
+    pool fails it. Once the client is closed, requests still waiting, and any
+    later one, fail with an ``httpx.ConnectError``: they were not sent.
 
     ```python
     import httpx
@@ -78,7 +111,11 @@ def create_http_client(**kwargs: object) -> httpx.AsyncClient:
     options.setdefault("limits", DEFAULT_LIMITS)
     headers = httpx.Headers(DEFAULT_HEADERS)
     headers.update(options.pop("headers", None) or {})
-    client = _EventLoopClient(headers=headers, **options)
+    shares = _PoolShares(
+        max_connections_per_host=_positive("max_connections_per_host", max_connections_per_host),
+        max_requests_per_instance=_positive("max_requests_per_instance", max_requests_per_instance),
+    )
+    client = _EventLoopClient(shares, headers=headers, **options)
     if "cookies" not in options:
         # httpx reads every answer for Set-Cookie through the standard library's
         # cookie machinery, about a tenth of a request's CPU here, and
@@ -86,6 +123,36 @@ def create_http_client(**kwargs: object) -> httpx.AsyncClient:
         client._keeps_answer_cookies = False
         client.cookies = client.cookies
     return client
+
+
+@attrs.frozen
+class _PoolShares:
+    """What one instance and one host may hold of a pool (``None``: see
+    ``create_http_client``)."""
+
+    max_connections_per_host: int | None
+    max_requests_per_instance: int | None
+
+    def gate(self, limits: httpx.Limits) -> PoolGate:
+        total = limits.max_connections
+        per_host = self.max_connections_per_host
+        if per_host is None and total is not None:
+            per_host = max(1, int(total * HOST_SHARE))
+        return PoolGate(
+            max_connections=total,
+            max_connections_per_host=per_host,
+            max_requests_per_instance=self.max_requests_per_instance,
+        )
+
+
+def _positive(name: str, value: int | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int or None, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return value
 
 
 def on_asyncio() -> bool:
@@ -113,6 +180,11 @@ class _EventLoopClient(httpx.AsyncClient):
 
     _keeps_answer_cookies = True
 
+    def __init__(self, shares: _PoolShares, **options: Any) -> None:
+        # httpx builds the transports inside its __init__, through the hooks below.
+        self._shares = shares
+        super().__init__(**options)
+
     @property
     def cookies(self) -> httpx.Cookies:
         return self._cookies
@@ -137,7 +209,13 @@ class _EventLoopClient(httpx.AsyncClient):
         if transport is not None:
             return transport
         return EventLoopTransport(
-            verify=verify, cert=cert, trust_env=trust_env, http1=http1, http2=http2, limits=limits
+            self._shares.gate(limits),
+            verify=verify,
+            cert=cert,
+            trust_env=trust_env,
+            http1=http1,
+            http2=http2,
+            limits=limits,
         )
 
     def _init_proxy_transport(
@@ -153,9 +231,9 @@ class _EventLoopClient(httpx.AsyncClient):
     ) -> httpx.AsyncBaseTransport:
         # aiohttp speaks no SOCKS: httpx's own transport does, on both loops (and,
         # as with plain httpx, says at once when socksio is missing).
-        socks = proxy.url.scheme.startswith("socks")
-        kind = httpx.AsyncHTTPTransport if socks else EventLoopTransport
-        return kind(
+        return EventLoopTransport(
+            self._shares.gate(limits),
+            aiohttp_on_asyncio=not proxy.url.scheme.startswith("socks"),
             verify=verify,
             cert=cert,
             trust_env=trust_env,
@@ -168,23 +246,42 @@ class _EventLoopClient(httpx.AsyncClient):
 
 class EventLoopTransport(httpx.AsyncBaseTransport):
     """httpx-aiohttp's transport on asyncio, httpx's own on trio, picked on the
-    first request (a client may be made before any event loop runs)."""
+    first request (a client may be made before any event loop runs), behind
+    the pool's gate."""
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, gate: PoolGate, *, aiohttp_on_asyncio: bool = True, **options: Any) -> None:
+        self._gate = gate
         self._options = options
         self._inner: httpx.AsyncBaseTransport | None = None
         self._watch_writes = False
+        self._unclosed: weakref.finalize[[], EventLoopTransport] | None = None
+        if not aiohttp_on_asyncio:
+            # Made at once, as httpx makes it: a SOCKS proxy without socksio is
+            # refused when the client is created, not on its first request.
+            self._inner = httpx.AsyncHTTPTransport(**options)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        inner = self._inner or self._open()
-        if self._watch_writes and _may_stall_writing(request):
-            return await _send_watching_writes(inner, request)
-        return await inner.handle_async_request(request)
+        release = await self._gate.enter(request)
+        try:
+            inner = self._inner or self._open()
+            if self._watch_writes and may_stall_writing(request):
+                response = await send_watching_writes(inner, request)
+            else:
+                response = await inner.handle_async_request(request)
+        except BaseException:
+            release()
+            raise
+        response.stream = ReleasingStream(cast("httpx.AsyncByteStream", response.stream), release)
+        return response
 
     def _open(self) -> httpx.AsyncBaseTransport:
         if on_asyncio():
             transport = AiohttpTransport(**self._options)
-            transport.client = lambda: _aiohttp_session(transport)
+            leak = _UnclosedSession()
+            transport.client = lambda: leak.opened(_aiohttp_session(transport))
+            # Called when this transport is collected unclosed, or at exit; never
+            # holds the transport itself, or it would never be collected.
+            self._unclosed = weakref.finalize(self, leak.close_quietly)
             # aiohttp has no write timeout: greenstatus keeps httpx's for it.
             self._watch_writes = True
             self._inner = transport
@@ -195,8 +292,47 @@ class EventLoopTransport(httpx.AsyncBaseTransport):
         return self._inner
 
     async def aclose(self) -> None:
+        # The gate first: requests still waiting fail with an httpx error, and
+        # none is left waiting inside the pool for aiohttp to cancel.
+        self._gate.close()
+        if self._unclosed is not None:
+            self._unclosed.detach()
         if self._inner is not None:
             await self._inner.aclose()
+
+
+UNCLOSED_WARNING = (
+    "an AsyncStatusClient (or a greenstatus.create_http_client() pool) was never "
+    "closed; greenstatus closed its connections. Use `async with "
+    "AsyncStatusClient(...) as client:` or `await client.aclose()`"
+)
+
+
+class _UnclosedSession:
+    """The aiohttp session of a transport, to close if nobody did.
+
+    aiohttp reports an unclosed session and connector from their ``__del__``
+    with its own messages, which name neither greenstatus nor the fix; closing
+    the connector first leaves it nothing to report."""
+
+    def __init__(self) -> None:
+        self.session: aiohttp.ClientSession | None = None
+
+    def opened(self, session: aiohttp.ClientSession) -> aiohttp.ClientSession:
+        self.session = session
+        return session
+
+    def close_quietly(self) -> None:
+        session, self.session = self.session, None
+        if session is None or session.closed:
+            return
+        connector = session.connector
+        if connector is not None:
+            # Synchronous, and a no-op on a closed event loop (aiohttp checks);
+            # a finalizer must not raise, whatever state the loop is in.
+            with contextlib.suppress(Exception):
+                connector._close()
+        warnings.warn(UNCLOSED_WARNING, ResourceWarning, stacklevel=1)
 
 
 def _aiohttp_session(transport: AiohttpTransport) -> aiohttp.ClientSession:
@@ -209,74 +345,3 @@ def _aiohttp_session(transport: AiohttpTransport) -> aiohttp.ClientSession:
         ssl=transport.ssl_context,
     )
     return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
-
-
-def _may_stall_writing(request: httpx.Request) -> bool:
-    if request.extensions.get("timeout", {}).get("write") is None:
-        return False
-    try:
-        return len(request.content) > _WRITE_WATCH_FROM
-    except httpx.RequestNotRead:  # a streamed body: any size
-        return True
-
-
-async def _send_watching_writes(
-    inner: httpx.AsyncBaseTransport, request: httpx.Request
-) -> httpx.Response:
-    """Send with httpx's write timeout: each chunk of the body must be written
-    within it, or the request fails with ``httpx.WriteTimeout``."""
-    write_timeout = float(request.extensions["timeout"]["write"])
-    with anyio.CancelScope() as scope:
-        body = _WatchedBody(request, scope, write_timeout)
-        watched = httpx.Request(
-            request.method,
-            request.url,
-            headers=request.headers,
-            stream=body,
-            extensions=request.extensions,
-        )
-        response = await inner.handle_async_request(watched)
-    if scope.cancelled_caught:
-        raise httpx.WriteTimeout(
-            f"writing the request body stalled for {write_timeout:g} s", request=request
-        )
-    return response
-
-
-class _WatchedBody(httpx.AsyncByteStream):
-    """A request body handed out in chunks; while it is being written, the
-    enclosing scope is cancelled if one chunk takes longer than the timeout."""
-
-    def __init__(self, request: httpx.Request, scope: anyio.CancelScope, timeout: float) -> None:
-        self._request = request
-        self._scope = scope
-        self._timeout = timeout
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        chunks = self._chunks()
-        try:
-            while True:
-                # Asked for the next chunk, so the previous one has been
-                # written; the body's own source takes as long as it takes.
-                self._scope.deadline = math.inf
-                try:
-                    chunk = await anext(chunks)
-                except StopAsyncIteration:
-                    return
-                self._scope.deadline = anyio.current_time() + self._timeout
-                yield chunk
-        finally:
-            self._scope.deadline = math.inf  # the rest is the read timeout's
-            await chunks.aclose()
-
-    async def _chunks(self) -> AsyncGenerator[bytes, None]:
-        try:
-            content = self._request.content
-        except httpx.RequestNotRead:
-            stream = cast("httpx.AsyncByteStream", self._request.stream)
-            async for chunk in stream:
-                yield chunk
-            return
-        view = memoryview(content)
-        for start in range(0, len(view), _WRITE_CHUNK):
-            yield bytes(view[start : start + _WRITE_CHUNK])
