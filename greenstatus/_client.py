@@ -1227,12 +1227,16 @@ _UPLOAD_PLACEHOLDER = "https://upload.invalid/pending"
 
 
 def _name_of(path: object) -> str:
-    if not isinstance(path, (str, os.PathLike)):
-        raise InvalidStatusError("file", f"expected a path, got {type(path).__name__}")
-    name = os.path.basename(os.fspath(path))
-    if not isinstance(name, str) or not name:
-        raise InvalidStatusError("file", f"{path!r} does not name a file")
-    return name
+    """The file name ``send_*_file``'s ``path`` gives; a path that gives none is
+    an error naming ``path``, the argument passed, not ``file_name``."""
+    from ._upload import checked_path, path_name
+
+    text = checked_path(path, "path")
+    # One stat, before the status is checked: a directory is named as such, not
+    # as a file name without an extension.
+    if os.path.isdir(text):
+        raise InvalidStatusError("path", f"{text!r} is a directory, not a file")
+    return path_name(text, "path")
 
 
 def parse_upload(body: object) -> str:

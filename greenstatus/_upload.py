@@ -24,6 +24,8 @@ __all__ = [
     "FileSource",
     "UploadBody",
     "UploadedFile",
+    "checked_path",
+    "path_name",
     "prepare_upload",
 ]
 
@@ -178,11 +180,7 @@ async def prepare_upload(
 async def _prepare_path(
     file: str | os.PathLike[str], file_name: str | None, content_type: str | None
 ) -> UploadBody:
-    path = os.fspath(file)
-    if not isinstance(path, str):
-        raise InvalidStatusError("file", "expected a str path")
-    if not path or "\x00" in path:
-        raise InvalidStatusError("file", f"{path!r} is not a file path")
+    path = checked_path(file, "file")
 
     def probe() -> _Identity:
         info = os.stat(path)
@@ -210,7 +208,7 @@ async def _prepare_path(
         raise InvalidStatusError("file", f"{path!r} cannot be read ({error})") from None
     size = measured.size
     _check_size(size)
-    name = _check_name(file_name if file_name is not None else os.path.basename(path))
+    name = _check_name(file_name) if file_name is not None else path_name(path, "file")
     kind = _content_type(name, content_type)
 
     def stream(body: UploadBody) -> AsyncIterable[bytes]:
@@ -410,18 +408,62 @@ def _check_size(size: int) -> None:
         )
 
 
-def _check_name(name: object) -> str:
+def checked_path(path: object, field: str) -> str:
+    """``path`` as a str a file can have; else an error naming ``field``."""
+    if isinstance(path, (bytes, bytearray, memoryview)) or (
+        isinstance(path, os.PathLike) and not isinstance(os.fspath(path), str)
+    ):
+        raise InvalidStatusError(
+            field, "a bytes path is not taken: pass it as a str, e.g. os.fsdecode(path)"
+        )
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidStatusError(field, f"expected a path, got {type(path).__name__}")
+    text = os.fspath(path)
+    if not isinstance(text, str):  # a PathLike whose __fspath__ lies about its type
+        raise InvalidStatusError(field, f"expected a str path, got {type(text).__name__}")
+    if not text:
+        raise InvalidStatusError(field, "is empty, not a file path")
+    if "\x00" in text:
+        raise InvalidStatusError(field, f"{text!r} holds a NUL character: no file has this path")
+    return text
+
+
+def path_name(path: object, field: str) -> str:
+    """The name a local ``path`` gives its upload, checked as a ``file_name``;
+    a path that gives none is an error naming ``field``, the argument the
+    caller passed (the name was never theirs to fix, but ``file_name`` is the
+    way round a name that cannot be sent)."""
+    text = checked_path(path, field)
+    name = os.path.basename(text)
+    if not name or name in (".", ".."):
+        raise InvalidStatusError(field, f"{text!r} names a directory, not a file")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        # os.fsdecode keeps undecodable bytes as lone surrogates: the file opens,
+        # but its name has no UTF-8 form to send.
+        raise InvalidStatusError(
+            field,
+            f"the name of {text!r} is not valid UTF-8, so it cannot be sent; pass file_name",
+        ) from None
+    return _check_name(name, field, "the file's name ", "; pass file_name")
+
+
+def _check_name(name: object, field: str = "file_name", what: str = "", fix: str = "") -> str:
     if not isinstance(name, str):
-        raise InvalidStatusError("file_name", f"expected a str, got {type(name).__name__}")
+        raise InvalidStatusError(field, f"expected a str, got {type(name).__name__}")
     if not name or "/" in name or "\\" in name or name != name.strip() or name in (".", ".."):
-        raise InvalidStatusError("file_name", f"{name!r} is not a bare file name like 'horse.mp3'")
+        raise InvalidStatusError(
+            field, f"{what}{name!r} is not a bare file name like 'horse.mp3'{fix}"
+        )
     if len(name) > FILE_NAME_MAX:
         raise InvalidStatusError(
-            "file_name", f"is {len(name)} characters long, at most {FILE_NAME_MAX} allowed"
+            field,
+            f"{what}is {len(name)} characters long, at most {FILE_NAME_MAX} allowed{fix}",
         )
     if not name.isprintable():
         raise InvalidStatusError(
-            "file_name", f"{name!r} contains a character that is not printable"
+            field, f"{what}{name!r} contains a character that is not printable{fix}"
         )
     return name
 

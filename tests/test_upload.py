@@ -508,3 +508,93 @@ async def test_send_text_status_warns_at_its_caller(client: AsyncStatusClient) -
     with pytest.warns(GreenStatusWarning) as record:
         await client.send_text_status("hi", background_color="#FFFFFF")
     assert record[0].filename == __file__
+
+
+# -- a path that gives no file name is an error naming the argument passed --------------
+
+
+class BytesPath:
+    """An os.PathLike whose path is bytes."""
+
+    def __init__(self, path: bytes) -> None:
+        self.path = path
+
+    def __fspath__(self) -> bytes:
+        return self.path
+
+
+def bad_paths(folder: Path) -> dict[str, tuple[object, str]]:
+    """Each bad path, made real on disk where it can be, and what its error says."""
+    undecodable = os.fsencode(folder) + b"/\xff\xfe.mp3"
+    with open(undecodable, "wb") as handle:
+        handle.write(b"ID3")
+    (folder / "folder.mp3").mkdir()
+    (folder / "line\nbreak.mp3").write_bytes(b"ID3")
+    return {
+        "not UTF-8": (os.fsdecode(undecodable), "is not valid UTF-8, so it cannot be sent"),
+        "NUL": (str(folder / "a\x00.mp3"), "holds a NUL character"),
+        "empty": ("", "is empty, not a file path"),
+        "directory": (folder / "folder.mp3", "is a directory, not a file"),
+        "trailing slash": (f"{folder}/gone.mp3/", "names a directory, not a file"),
+        "unprintable name": (folder / "line\nbreak.mp3", "not printable; pass file_name"),
+        "bytes PathLike": (BytesPath(undecodable), "a bytes path is not taken"),
+    }
+
+
+BAD_PATHS = [
+    "not UTF-8",
+    "NUL",
+    "empty",
+    "directory",
+    "trailing slash",
+    "unprintable name",
+    "bytes PathLike",
+]
+
+
+@pytest.mark.parametrize("kind", BAD_PATHS)
+@pytest.mark.parametrize("method", ["send_voice_file", "send_media_file"])
+async def test_send_file_names_path_for_a_path_that_gives_no_file_name(
+    fake: FakeGreenAPI, client: AsyncStatusClient, tmp_path: Path, kind: str, method: str
+) -> None:
+    path, said = bad_paths(tmp_path)[kind]
+    with pytest.raises(InvalidStatusError) as excinfo:
+        await getattr(client, method)(path)
+    assert excinfo.value.field == "path"
+    assert said in excinfo.value.problem
+    assert excinfo.value.problem.isprintable()
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize("method", ["send_voice_file", "send_media_file"])
+async def test_send_file_names_path_for_a_bytes_path(
+    fake: FakeGreenAPI, client: AsyncStatusClient, tmp_path: Path, method: str
+) -> None:
+    with pytest.raises(InvalidStatusError, match="pass it as a str") as excinfo:
+        await getattr(client, method)(os.fsencode(tmp_path / "note.mp3"))
+    assert excinfo.value.field == "path"
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize("kind", BAD_PATHS)
+async def test_upload_file_names_file_for_a_path_that_gives_no_file_name(
+    fake: FakeGreenAPI, client: AsyncStatusClient, tmp_path: Path, kind: str
+) -> None:
+    path, said = bad_paths(tmp_path)[kind]
+    if kind == "trailing slash":
+        said = "no such file"  # upload_file looks for the file first
+    with pytest.raises(InvalidStatusError) as excinfo:
+        await client.upload_file(path)  # type: ignore[arg-type]
+    assert excinfo.value.field == "file"
+    assert said in excinfo.value.problem
+    assert fake.requests == []
+
+
+async def test_a_path_that_is_not_utf_8_uploads_under_a_given_file_name(
+    fake: FakeGreenAPI, client: AsyncStatusClient, tmp_path: Path
+) -> None:
+    path, _ = bad_paths(tmp_path)["not UTF-8"]
+    uploaded = await client.upload_file(path, file_name="note.mp3")  # type: ignore[arg-type]
+    assert fake.uploads[uploaded.url_file] == ("audio/mpeg", b"ID3")
+    sent = await client.send_voice_file(path, file_name="note.mp3")  # type: ignore[arg-type]
+    assert fake.statuses[-1].id_message == sent.id_message
