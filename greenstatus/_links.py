@@ -186,13 +186,9 @@ class LinkClient(httpx.AsyncClient):
         for name in [name for name in self.headers if name not in ("user-agent", "accept")]:
             del self.headers[name]
         self.headers.update(_LINK_HEADERS)
-
-    @property
-    def cookies(self) -> httpx.Cookies:
-        return self._cookies
-
-    @cookies.setter
-    def cookies(self, cookies: object) -> None:
+        # httpx's send() stores each answer's cookies in the client's jar, and
+        # build_request sends them on: this one keeps none, so no hop or later
+        # check carries what a link's host set.
         self._cookies = _NoCookies()
 
     def _transport_for_url(self, url: httpx.URL) -> httpx.AsyncBaseTransport:
