@@ -31,6 +31,12 @@ from ._exceptions import (
 from ._http import create_http_client
 from ._links import CheckedLink
 from ._methods import DOCUMENTED_RATE_LIMITS
+from ._observability import (
+    otel_aiohttp_request_hook,
+    otel_request_hook,
+    scrub_sentry_breadcrumb,
+    scrub_sentry_event,
+)
 from ._ratelimit import InProcessRateLimiter, RateLimiter, RatePlace, RateRequest
 from ._readiness import InstanceSettings, InstanceState, Readiness, ReadinessProblem
 from ._redaction import install_log_filter
@@ -98,7 +104,11 @@ __all__ = [
     "__version__",
     "create_http_client",
     "normalize_chat_id",
+    "otel_aiohttp_request_hook",
+    "otel_request_hook",
     "retry_safety",
+    "scrub_sentry_breadcrumb",
+    "scrub_sentry_event",
 ]
 
 # Tracebacks and reprs read ``greenstatus.RateLimitError``, not the private module.
