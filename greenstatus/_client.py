@@ -632,8 +632,12 @@ class AsyncStatusClient:
         will show, by asking the link's host what it serves.
 
         A HEAD request goes to the link (a one-byte ranged GET where HEAD is not
-        answered 2xx), through this client's ``httpx.AsyncClient``, following
-        the host's redirects; GREEN-API's token never goes there. The link is
+        answered 2xx), through the transports and event hooks of this client's
+        ``httpx.AsyncClient`` but with none of its headers, cookies or auth,
+        following the host's redirects hop by hop; GREEN-API's token never goes
+        there. A link that leads off the public internet (an internal address,
+        a local name) is refused before that address is asked, unless
+        ``api_url`` is off it too. The link is
         refused with [`LinkCheckError`][greenstatus.LinkCheckError] when it does not answer 2xx, is
         served as ``application/octet-stream``, with no type, or with a type
         that does not fit the kind (audio for voice; image or video for media),

@@ -97,8 +97,10 @@ class LinkCheckError(InvalidStatusError):
     ``"status"`` (the link did not answer 2xx), ``"unreachable"`` (no answer at
     all), ``"content_type"`` (``application/octet-stream``, none, or not the
     status's kind), ``"attachment"`` (served as a download), ``"too_large"``
-    (over 100 MB). ``status_code``, ``content_type`` and ``size`` are what the
-    link's host answered, where it did.
+    (over 100 MB), ``"not_public"`` (at some hop it leads off the public
+    internet, where GREEN-API fetches files: to an internal address or a local
+    name). ``status_code``, ``content_type`` and ``size`` are what the link's
+    host answered, where it did.
     """
 
     def __init__(
