@@ -198,6 +198,9 @@ class LinkClient(httpx.AsyncClient):
         self, method: str, url: httpx.URL, headers: dict[str, str], http_timeout: httpx.Timeout
     ) -> httpx.Response:
         """One request, redirects not followed, its body not read."""
+        if self.shared.is_closed:
+            # As the shared client itself would: its transports are closed.
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
         # The shared client's hooks as they are now: users may set them late.
         self.event_hooks = self.shared.event_hooks
         request = self.build_request(method, url, headers=headers, timeout=http_timeout)

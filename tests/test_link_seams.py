@@ -244,3 +244,11 @@ async def test_a_clients_own_max_redirects_is_the_limit() -> None:
         with pytest.raises(LinkCheckError, match="redirects too many times"):
             await client.check_link(url, "voice")
     assert len(fake.file_requests) == 3
+
+
+async def test_a_check_through_a_closed_client_fails_as_the_client_would() -> None:
+    http = httpx.AsyncClient()
+    client = AsyncStatusClient("1101000001", TOKEN, http_client=http)
+    await http.aclose()
+    with pytest.raises(RuntimeError, match="client has been closed"):
+        await client.check_link("https://files.example.com/a.jpg", "media")
