@@ -288,18 +288,33 @@ class RedisRateLimiter:
         """One script call, within ``limit`` seconds: a Redis that cannot
         answer by then (down, stalled, closed with its event loop) is
         unavailable, and says so."""
+        failure: RateLimiterUnavailableError
         try:
             with anyio.fail_after(limit):
                 return await script(keys=keys, args=arguments)
         except self._unavailable as error:
-            detail = str(error) or type(error).__name__
-            if isinstance(error, TimeoutError):
-                detail = f"no answer within {limit:g} s"
-            raise RateLimiterUnavailableError(
-                f"{request.api_method}: the rate limiter's Redis at {self._where} cannot be "
-                f"used ({type(error).__name__}: {detail}); this request was not sent",
-                api_method=request.api_method,
-            ) from None
+            failure = self._unavailable_error(error, request, limit)
+        # Raised outside the except block, so that redis-py's error is not its
+        # __context__: that error's traceback holds redis-py's frames, whose
+        # locals hold the connection's password.
+        raise failure
+
+    def _unavailable_error(
+        self, error: BaseException, request: RateRequest, limit: float
+    ) -> RateLimiterUnavailableError:
+        # A frame of its own: the password read here is in no frame of the
+        # error's traceback, which starts where the error is raised.
+        detail = str(error) or type(error).__name__
+        if isinstance(error, TimeoutError):
+            detail = f"no answer within {limit:g} s"
+        password = self._client.connection_pool.connection_kwargs.get("password")
+        if isinstance(password, str) and password:
+            detail = detail.replace(password, "***")
+        return RateLimiterUnavailableError(
+            f"{request.api_method}: the rate limiter's Redis at {self._where} cannot be "
+            f"used ({type(error).__name__}: {detail}); this request was not sent",
+            api_method=request.api_method,
+        )
 
 
 def _where(url: str) -> str:

@@ -8,17 +8,21 @@ import itertools
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+import traceback
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from pathlib import Path
 from typing import cast
 
 import anyio
 import anyio.lowlevel
 import pytest
+import redis
+import redis.asyncio
 
 from greenstatus import (
     AsyncStatusClient,
@@ -410,3 +414,155 @@ async def test_a_stalled_redis_is_unavailable_within_the_call_bound(
         finally:
             own.process.send_signal(signal.SIGCONT)
         await limiter.aclose()
+
+
+# -- no password reachable from an error ---------------------------------------------
+
+PASSWORD = "r3dis-Pa55word-9f8e7d"
+
+
+class PasswordServer:
+    """A redis-server of its own that asks for PASSWORD."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        assert binary is not None, "redis-server is not installed"
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [
+                *(binary, "--bind", "127.0.0.1", "--port", str(self.port)),
+                *("--save", "", "--appendonly", "no", "--requirepass", PASSWORD),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        probe = redis.Redis(host="127.0.0.1", port=self.port, password=PASSWORD, socket_timeout=1)
+        try:
+            for _ in range(500):  # up to ~10 s for the server to listen
+                try:
+                    probe.ping()
+                    return
+                except redis.exceptions.ConnectionError:
+                    assert self.process.poll() is None, "redis-server did not start"
+                    time.sleep(0.02)
+            raise RuntimeError("redis-server did not start")
+        finally:
+            probe.close()
+
+    def url(self, password: str) -> str:
+        return f"redis://:{password}@127.0.0.1:{self.port}/0"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)  # a stopped process hears no TERM
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def password_server() -> Iterator[PasswordServer]:
+    server = PasswordServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def where_reachable(error: BaseException, secret: str) -> list[str]:
+    """Every place reachable from ``error`` that holds ``secret``: its chain,
+    the chained errors' attributes, and the repr of every local of every frame
+    of their tracebacks."""
+    found = []
+    rendered = "".join(
+        traceback.TracebackException.from_exception(error, capture_locals=True).format()
+    )
+    if secret in rendered:
+        found.append("TracebackException with locals")
+    seen: set[int] = set()
+    pending: list[BaseException] = [error]
+    while pending and len(seen) < 100:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        name = type(current).__name__
+        for label, text in [("str", str(current)), ("repr", repr(current))] + [
+            (f"attribute {key}", repr(value)) for key, value in vars(current).items()
+        ]:
+            if secret in text:
+                found.append(f"{name} {label}")
+        tb = current.__traceback__
+        for _ in range(1000):
+            if tb is None:
+                break
+            frame = tb.tb_frame
+            for key, value in frame.f_locals.items():
+                if secret in repr(value):
+                    found.append(f"{name}: local {key} of {frame.f_code.co_name}")
+            tb = tb.tb_next
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return found
+
+
+async def caught(call: Awaitable[object]) -> BaseException:
+    """The error ``call`` raises, caught in a frame that holds no secret."""
+    try:
+        await call
+    except RateLimiterUnavailableError as error:
+        return error
+    raise AssertionError("no RateLimiterUnavailableError")
+
+
+async def unavailable_limiter(
+    way: str, server: PasswordServer, monkeypatch: pytest.MonkeyPatch
+) -> RedisRateLimiter:
+    if way == "wrong password":
+        return RedisRateLimiter(server.url(PASSWORD[::-1]))
+    if way == "wrong password, own client":
+        return RedisRateLimiter(
+            redis.asyncio.Redis(host="127.0.0.1", port=server.port, password=PASSWORD[::-1])
+        )
+    limiter = RedisRateLimiter(server.url(PASSWORD))
+    await limiter.acquire(request(5))  # connected, and the password taken
+    if way == "server down":
+        server.stop()
+    else:  # a stalled server: the call times out
+        monkeypatch.setattr("greenstatus._redis._CALL_TIMEOUT", 0.3)
+        server.process.send_signal(signal.SIGSTOP)
+    return limiter
+
+
+WAYS = ["wrong password", "wrong password, own client", "server down", "timeout"]
+
+
+@pytest.mark.parametrize("way", WAYS)
+async def test_no_password_is_reachable_from_the_limiter_s_error(
+    password_server: PasswordServer, monkeypatch: pytest.MonkeyPatch, way: str
+) -> None:
+    limiter = await unavailable_limiter(way, password_server, monkeypatch)
+    error = await caught(limiter.acquire(request(5)))
+    password_server.stop()
+    assert isinstance(error, RateLimiterUnavailableError)
+    assert error.__cause__ is None
+    assert error.__context__ is None
+    assert where_reachable(error, PASSWORD[::-1]) == []
+    assert where_reachable(error, PASSWORD) == []
+    await limiter.aclose()
+
+
+@pytest.mark.parametrize("way", WAYS)
+async def test_no_password_or_token_is_reachable_from_a_client_s_error(
+    password_server: PasswordServer, monkeypatch: pytest.MonkeyPatch, way: str
+) -> None:
+    fake = FakeGreenAPI()
+    limiter = await unavailable_limiter(way, password_server, monkeypatch)
+    async with AsyncStatusClient(
+        fake.id_instance, fake.token, transport=fake.transport(), rate_limiter=limiter
+    ) as client:
+        error = await caught(client.send_text_status("hi"))
+    password_server.stop()
+    assert isinstance(error, RateLimiterUnavailableError)
+    for secret in (PASSWORD[::-1], PASSWORD, fake.token):
+        assert where_reachable(error, secret) == [], secret
+    assert fake.requests == []
+    await limiter.aclose()
