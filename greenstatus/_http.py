@@ -308,6 +308,9 @@ UNCLOSED_WARNING = (
 )
 
 
+_warned_unclosed = False
+
+
 class _UnclosedSession:
     """The aiohttp session of a transport, to close if nobody did.
 
@@ -332,7 +335,10 @@ class _UnclosedSession:
             # a finalizer must not raise, whatever state the loop is in.
             with contextlib.suppress(Exception):
                 connector._close()
-        warnings.warn(UNCLOSED_WARNING, ResourceWarning, stacklevel=1)
+        global _warned_unclosed
+        if not _warned_unclosed:  # one is enough to find the fix, whatever the count
+            _warned_unclosed = True
+            warnings.warn(UNCLOSED_WARNING, ResourceWarning, stacklevel=1)
 
 
 def _aiohttp_session(transport: AiohttpTransport) -> aiohttp.ClientSession:

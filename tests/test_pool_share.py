@@ -37,6 +37,10 @@ STUCK = "1101000666"
 class HostServer(loopback.Server):
     """tests.loopback's server, on a loopback host of the test's choosing."""
 
+    # The standard library listens with a backlog of 5: connections past it
+    # wait for the kernel's SYN retries, seconds apart.
+    request_queue_size = 128
+
     def __init__(self, host: str, behaviour: loopback.Behaviour) -> None:
         http.server.ThreadingHTTPServer.__init__(self, (host, 0), loopback.Handler)
         self.behaviour = behaviour
