@@ -6,6 +6,7 @@ Everything public is importable from here; the underscore modules are private.
 from __future__ import annotations
 
 import inspect
+import logging
 
 from ._client import AsyncStatusClient, OnResult, OnRetry
 from ._clock import Clock, SystemClock
@@ -15,6 +16,7 @@ from ._exceptions import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    ClientClosedError,
     GreenStatusError,
     GreenStatusWarning,
     InvalidStatusError,
@@ -47,6 +49,10 @@ from ._retry import ExponentialBackoff, NoRetry, RetryPolicy, RetrySafety, retry
 from ._upload import UploadedFile
 from ._version import __version__
 
+# A library leaves output to the application: with no logging configured,
+# greenstatus's records go nowhere (not to logging's last-resort stderr handler).
+logging.getLogger("greenstatus").addHandler(logging.NullHandler())
+
 # httpx logs every request's URL, and GREEN-API's URLs hold the token: from the
 # moment greenstatus is imported, its filter masks them.
 install_log_filter()
@@ -60,6 +66,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "CheckedLink",
+    "ClientClosedError",
     "Clock",
     "ExponentialBackoff",
     "Font",

@@ -26,6 +26,7 @@ from ._exceptions import (
     APIStatusError,
     APITimeoutError,
     BadRequestError,
+    ClientClosedError,
     GreenStatusError,
     InvalidStatusError,
     ResponseValidationError,
@@ -46,7 +47,13 @@ from ._methods import (
     ApiMethod,
     Host,
 )
-from ._outcome import TRANSPORT_ERRORS, connection_error, status_error
+from ._outcome import (
+    TRANSPORT_ERRORS,
+    connection_error,
+    hook_error,
+    status_error,
+    unexpected_error,
+)
 from ._public import why_not_public
 from ._ratelimit import InProcessRateLimiter, RateLimiter, RatePlace, RateRequest
 from ._readiness import (
@@ -59,6 +66,7 @@ from ._readiness import (
 )
 from ._redaction import (
     Secret,
+    forget_locals,
     install_log_filter,
     mask_urls,
     scrub,
@@ -258,6 +266,8 @@ class AsyncStatusClient:
             self._timeout = None  # set on the client itself
         self._closed = False
         self._owns_pool = self._pool.owned
+        # The calls under way, each in a scope aclose() cancels while it waits.
+        self._calls: dict[anyio.CancelScope, _Progress] = {}
         hosts = {Host.API: self._api_url, Host.MEDIA: self._media_url}
         urls = {
             method.name: f"{hosts[method.host]}/waInstance{self._id_instance}/"
@@ -347,6 +357,7 @@ class AsyncStatusClient:
         derived.__dict__.update(self.__dict__)
         derived._closed = False
         derived._owns_pool = False
+        derived._calls = {}
         if not isinstance(retry, _NotGiven):
             derived._retry = _check_retry(retry) if retry is not None else ExponentialBackoff()
         if not isinstance(timeout, _NotGiven):
@@ -398,7 +409,8 @@ class AsyncStatusClient:
 
     @property
     def is_closed(self) -> bool:
-        return self._closed or self._pool.closed
+        """Closed: this client, the one it was derived from, or its ``http_client``."""
+        return self._closed or self._pool.closed or self._pool.http.is_closed
 
     def __reduce_ex__(self, protocol: object) -> NoReturn:
         raise TypeError(
@@ -433,6 +445,14 @@ class AsyncStatusClient:
 
         The client refuses calls afterwards. Closing twice is harmless. A client
         from [`with_options`][greenstatus.AsyncStatusClient.with_options] closes only itself.
+
+        Every call under way ends as a result or a typed error, never a bare
+        cancellation: one waiting (for the rate limiter, a retry, a link check
+        or a pooled connection) raises
+        [`ClientClosedError`][greenstatus.ClientClosedError] with
+        ``request_sent=False`` unless an earlier attempt may have been
+        delivered; a request on the wire ends as the closed connection makes
+        it end (on your own ``http_client``, which stays open, as it would have).
         """
         if self._closed:
             return
@@ -440,6 +460,9 @@ class AsyncStatusClient:
         if self._owns_pool and not self._pool.closed:
             self._pool.closed = True
             await self._pool.http.aclose()
+        for scope, progress in list(self._calls.items()):
+            if not progress.in_flight:
+                scope.cancel()
 
     def _check_open(self) -> None:
         if self._closed:
@@ -519,7 +542,11 @@ class AsyncStatusClient:
             # most ``limit`` are in flight, without a task per status.
             for index, status in queue:
                 try:
-                    sent = await self.send(status, retry=retry)
+                    sent = await self._send_unless_closed(status, retry)
+                except UnexpectedError as error:
+                    # A bug or a raising hook: logged, as a traceback to report.
+                    logger.exception("%s", error, exc_info=error)
+                    result = SendResult(status, error=error)
                 except GreenStatusError as error:
                     result = SendResult(status, error=error)
                 except Exception as bug:  # one status's bug must not sink the others
@@ -543,6 +570,19 @@ class AsyncStatusClient:
                 group.start_soon(worker)
         # The group only ends normally once every worker has filled its slots.
         return cast("list[SendResult]", results)
+
+    async def _send_unless_closed(self, status: Status, retry: RetryPolicy | None) -> SentStatus:
+        """send_all's send: a status it had not started when the client (or
+        its pool) was closed is reported as not sent, never refused as a bug."""
+        if not self.is_closed:
+            return await self.send(status, retry=retry)
+        name = status.api_method.name
+        raise ClientClosedError(
+            f"{name} was not sent: the client was closed before it started",
+            request_sent=False,
+            api_method=name,
+            url=self._masked_urls[name],
+        )
 
     def _unexpected(self, status: Status, bug: Exception) -> UnexpectedError:
         """What send_all records for a failure it could not foresee; logged with
@@ -842,7 +882,8 @@ class AsyncStatusClient:
         before: Callable[[], Awaitable[object]] | None = None,
     ) -> T:
         """One call: ``before`` (a link check), then the attempts, all within
-        the deadline."""
+        the deadline, and within a scope that aclose() cancels while it waits."""
+        self._check_open()
         self._check_event_loop()
         policy = self._retry if retry is None else _check_retry(retry)
         body: bytes | UploadBody | None
@@ -852,13 +893,41 @@ class AsyncStatusClient:
                 policy = _NO_RETRY  # an iterable cannot be read twice
         else:
             body = None if json_body is None else _encode_json(json_body)  # once, not per attempt
-        if self._deadline is None:
-            return await self._attempts(method, parse, policy, body, params, _Progress(), before)
         progress = _Progress()
-        with anyio.move_on_after(self._deadline) as scope:
-            return await self._attempts(method, parse, policy, body, params, progress, before)
-        assert scope.cancelled_caught
-        raise self._past_deadline(method, progress)
+        with anyio.CancelScope() as closing:
+            self._calls[closing] = progress
+            try:
+                if self._deadline is None:
+                    return await self._attempts(
+                        method, parse, policy, body, params, progress, before
+                    )
+                with anyio.move_on_after(self._deadline) as scope:
+                    return await self._attempts(
+                        method, parse, policy, body, params, progress, before
+                    )
+                assert scope.cancelled_caught
+                raise self._past_deadline(method, progress)
+            except GreenStatusError as error:
+                # The frames it passed through held answers and requests.
+                forget_locals(error.__traceback__)
+                raise
+            finally:
+                del self._calls[closing]
+        assert closing.cancelled_caught
+        raise self._closed_during(method, progress)
+
+    def _closed_during(self, method: ApiMethod, progress: _Progress) -> ClientClosedError:
+        fate = (
+            "an earlier attempt may have been delivered"
+            if progress.may_have_been_sent
+            else "it was not sent"
+        )
+        return ClientClosedError(
+            f"{method.name}: the client was closed while the call waited; {fate}",
+            request_sent=progress.may_have_been_sent,
+            api_method=method.name,
+            url=self._masked_urls[method.name],
+        )
 
     async def _attempts(
         self,
@@ -894,11 +963,16 @@ class AsyncStatusClient:
                 # The attempt ended (a cancellation leaves it marked in flight).
                 progress.in_flight = False
                 progress.may_have_been_sent |= retry_safety(error) is RetrySafety.AMBIGUOUS
+                if self.is_closed:
+                    raise  # no retry on a closed client or pool
                 delay = policy.next_delay(attempt, error)
                 if delay is None:
                     raise
                 delay = max(0.0, float(delay))
-                logger.warning(
+                # An on_retry hook is the application's own report of each
+                # retry: the log then says it once more only at DEBUG.
+                logger.log(
+                    logging.WARNING if self._on_retry is None else logging.DEBUG,
                     "%s attempt %d failed (%s); retrying in %.2f s",
                     method.name,
                     attempt,
@@ -976,54 +1050,46 @@ class AsyncStatusClient:
         body: bytes | UploadBody | None,
         params: Mapping[str, str] | None,
     ) -> T:
-        """Send one request and classify its outcome: the one place a request is sent."""
-        self._check_open()
+        """Send one request and classify its outcome: the one place a request is sent.
+
+        No frame of this one holds the request in a local: its URL holds the
+        token, and error tools record the locals of every frame an error passed
+        through. It is built where it is sent.
+        """
         http = self._pool.http
         url = self._masked_urls[method.name]
-        error: BaseException
-        timeout: httpx.Timeout | httpx._client.UseClientDefault = (
-            self._timeout if self._timeout is not None else httpx.USE_CLIENT_DEFAULT
-        )
-        content: bytes | AsyncIterable[bytes] | None
-        headers: Mapping[str, str] | None
-        if isinstance(body, UploadBody):
-            content, headers = body.open(), body.headers
-            base = self.timeout
-            timeout = httpx.Timeout(
-                connect=base.connect,
-                read=upload_read_timeout(base.read, body.size),
-                write=base.write,
-                pool=base.pool,
+        if self.is_closed:
+            # Closed after the call began: it ends typed, never a RuntimeError.
+            raise ClientClosedError(
+                f"{method.name} to {url} was not sent: the client was closed",
+                request_sent=False,
+                api_method=method.name,
+                url=url,
             )
-        else:
-            content, headers = body, (_JSON_CONTENT if body is not None else None)
-        request = http.build_request(
-            method.http_method,
-            self._urls.reveal()[method.name],
-            params=params,
-            content=content,
-            headers=headers,
-            timeout=timeout,
-        )
+        error: BaseException
         try:
-            # Never a redirect: a status POSTed again to wherever a 3xx points
-            # could be queued twice, and GREEN-API's methods do not move.
             if isinstance(body, UploadBody):
-                response = await self._send_upload(http, request, body)
+                response = await self._send_upload(http, method, body, params)
             else:
-                response = await http.send(request, follow_redirects=False, stream=True)
+                # Never a redirect: a status POSTed again to wherever a 3xx
+                # points could be queued twice, and GREEN-API's methods do not move.
+                response = await http.send(
+                    self._request(http, method, body, params), follow_redirects=False, stream=True
+                )
             try:
                 answer, whole = await _read_bounded(response, method.answer_max)
             finally:
                 await response.aclose()
-        except TRANSPORT_ERRORS as exc:
-            if isinstance(body, UploadBody) and body.problem is not None:
-                # The body's own source failed, and the transport with it.
-                error = body.problem
+        except GreenStatusError:
+            raise  # an upload's own problem, already typed
+        except Exception as exc:
+            problem = body.problem if isinstance(body, UploadBody) else None
+            if problem is not None and (exc is problem or isinstance(exc, TRANSPORT_ERRORS)):
+                # The body's own source or check failed (the transport with it):
+                # that is the error, the caller's own as it is.
+                error = problem
             else:
-                error = connection_error(
-                    exc, api_method=method.name, url=url, secret=self._token.reveal()
-                )
+                error = self._failure(exc, method)
         else:
             logger.debug("%s answered %d", method.name, response.status_code)
             if not response.is_success:
@@ -1042,11 +1108,72 @@ class AsyncStatusClient:
                 )
             return self._parse(method, parse, response, answer, url)
         # Raised here, outside the except block, so the unmasked transport error is
-        # not left in __context__; connection_error chains a scrubbed copy instead.
+        # not left in __context__; each error chains a scrubbed copy instead.
         raise error
 
+    def _failure(self, exc: Exception, method: ApiMethod) -> GreenStatusError:
+        """The typed error for an exchange that raised instead of answering."""
+        url = self._masked_urls[method.name]
+        if isinstance(exc, TRANSPORT_ERRORS):
+            return connection_error(
+                exc, api_method=method.name, url=url, secret=self._token.reveal()
+            )
+        if isinstance(exc, httpx.HTTPStatusError):
+            # A response hook of the user's client raised (raise_for_status() is
+            # a common habit): the answer came, and keeps its meaning. httpx
+            # closed its body unread.
+            return hook_error(exc, api_method=method.name, url=url, secret=self._token.reveal())
+        if isinstance(exc, RuntimeError) and self._pool.http.is_closed:
+            # httpx refuses a request on a closed client before it leaves.
+            return ClientClosedError(
+                f"{method.name} to {url} was not sent: the http_client was closed",
+                request_sent=False,
+                api_method=method.name,
+                url=url,
+            )
+        # An event hook or a transport of the user's client raised: the request
+        # may have left. Typed, with its chain cleaned, as send_all records it.
+        return unexpected_error(exc, api_method=method.name, secret=self._token.reveal())
+
+    def _request(
+        self,
+        http: httpx.AsyncClient,
+        method: ApiMethod,
+        body: bytes | UploadBody | None,
+        params: Mapping[str, str] | None,
+    ) -> httpx.Request:
+        """The request of one attempt, with the client's defaults merged in."""
+        timeout: httpx.Timeout | httpx._client.UseClientDefault = (
+            self._timeout if self._timeout is not None else httpx.USE_CLIENT_DEFAULT
+        )
+        content: bytes | AsyncIterable[bytes] | None
+        headers: Mapping[str, str] | None
+        if isinstance(body, UploadBody):
+            content, headers = body.open(), body.headers
+            base = self.timeout
+            timeout = httpx.Timeout(
+                connect=base.connect,
+                read=upload_read_timeout(base.read, body.size),
+                write=base.write,
+                pool=base.pool,
+            )
+        else:
+            content, headers = body, (_JSON_CONTENT if body is not None else None)
+        return http.build_request(
+            method.http_method,
+            self._urls.reveal()[method.name],
+            params=params,
+            content=content,
+            headers=headers,
+            timeout=timeout,
+        )
+
     async def _send_upload(
-        self, http: httpx.AsyncClient, request: httpx.Request, body: UploadBody
+        self,
+        http: httpx.AsyncClient,
+        method: ApiMethod,
+        body: UploadBody,
+        params: Mapping[str, str] | None,
     ) -> httpx.Response:
         """Send an upload; a body that fails its own checks cancels it (``abort``),
         and its problem is raised instead of what the transport made of that."""
@@ -1054,7 +1181,9 @@ class AsyncStatusClient:
         try:
             with anyio.CancelScope() as scope:
                 body.scope = scope
-                response = await http.send(request, follow_redirects=False, stream=True)
+                response = await http.send(
+                    self._request(http, method, body, params), follow_redirects=False, stream=True
+                )
         except Exception:
             if body.problem is None:
                 raise
@@ -1077,7 +1206,6 @@ class AsyncStatusClient:
         url: str,
     ) -> T:
         text = content.decode("utf-8", "replace")
-        token = self._token.reveal()
         problem: str
         body: object = text
         try:
@@ -1089,13 +1217,13 @@ class AsyncStatusClient:
             problem = "it is nested too deeply to read"
             body = text
         try:
-            shown = scrub_value(body, token)
+            shown = scrub_value(body, self._token.reveal())
         except RecursionError:
-            shown = scrub(text, token)
+            shown = scrub(text, self._token.reveal())
         raise ResponseValidationError(
             scrub(
                 f"{method.name} answered {answer.status_code} with an unexpected body: {problem}",
-                token,
+                self._token.reveal(),
             ),
             api_method=method.name,
             url=url,

@@ -7,7 +7,8 @@ GreenStatusError
 ├── InvalidStatusError (also ValueError)   bad input, caught before anything is sent
 │   └── LinkCheckError   .url .reason       url_file would not show (check_links)
 ├── APIConnectionError  .request_sent        no HTTP answer; was the request possibly delivered?
-│   └── APITimeoutError
+│   ├── APITimeoutError
+│   └── ClientClosedError      the client or its pool was closed during the call
 ├── APIStatusError  .status_code .body .api_method .url (token masked)
 │   ├── BadRequestError 400      .instance_not_ready
 │   ├── AuthenticationError 401
@@ -43,6 +44,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "GreenStatusError",
     "GreenStatusWarning",
     "InvalidStatusError",
@@ -138,6 +140,15 @@ class APIConnectionError(GreenStatusError):
 
 class APITimeoutError(APIConnectionError):
     """The request timed out (connecting, waiting for a pooled connection, or reading)."""
+
+
+class ClientClosedError(APIConnectionError):
+    """The client (or the ``http_client`` under it) was closed while this call
+    was under way: waiting for the rate limiter, a retry or a connection.
+
+    ``request_sent`` is ``False`` when no attempt of the call can have reached
+    GREEN-API. Retrying on the same client is no use: it is closed.
+    """
 
 
 class APIStatusError(GreenStatusError):
@@ -271,12 +282,13 @@ class ResponseValidationError(GreenStatusError):
 
 
 class UnexpectedError(GreenStatusError):
-    """A send of ``send_all`` failed in a way greenstatus does not foresee: a bug,
-    in greenstatus or below it. The original exception is its ``__cause__``.
+    """A call failed in a way greenstatus does not foresee: an event hook or a
+    transport of your ``http_client`` raised, or a bug in greenstatus or below
+    it. The original exception is its ``__cause__``, cleaned of the token.
 
-    The send may have reached GREEN-API, so the status may have been queued:
-    ``send_all`` records this error as that status's result, and the other
-    sends go on.
+    The request may have reached GREEN-API, so a status may have been queued:
+    it is never retried, and ``send_all`` records it as that status's result
+    while the other sends go on.
     """
 
     def __init__(self, message: str, *, api_method: str) -> None:

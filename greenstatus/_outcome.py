@@ -19,17 +19,26 @@ from ._exceptions import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    GreenStatusError,
     NotFoundError,
     PermissionDeniedError,
     QuotaExceededError,
     RateLimitError,
     ServerError,
+    UnexpectedError,
 )
 from ._readiness import not_ready_advice, not_ready_state
 from ._redaction import scrub, scrub_exception, scrub_value
 from ._retry_after import parse_retry_after
 
-__all__ = ["TRANSPORT_ERRORS", "connection_error", "decode_body", "status_error"]
+__all__ = [
+    "TRANSPORT_ERRORS",
+    "connection_error",
+    "decode_body",
+    "hook_error",
+    "status_error",
+    "unexpected_error",
+]
 
 
 # What httpx raises when no answer came back, and what httpx-aiohttp lets
@@ -139,6 +148,33 @@ def status_error(
     return kind(
         message, status_code=code, body=body, api_method=api_method, url=url, headers=headers
     )
+
+
+def hook_error(
+    exc: httpx.HTTPStatusError, *, api_method: str, url: str, secret: str
+) -> GreenStatusError:
+    """The typed error for an answer a response hook of the user's client
+    raised on (``raise_for_status()``): what the answer's status means, as if
+    no hook had been there (its body was closed unread). A hook that raises on
+    a success answer is a failure greenstatus cannot place."""
+    answer = exc.response
+    if answer.is_success:
+        return unexpected_error(exc, api_method=api_method, secret=secret)
+    error = status_error(answer, b"", api_method=api_method, url=url, secret=secret)
+    error.__cause__ = scrub_exception(exc, secret)
+    return error
+
+
+def unexpected_error(exc: BaseException, *, api_method: str, secret: str) -> UnexpectedError:
+    """The typed error for a failure no rule here foresees: an event hook or a
+    transport of the user's client raised, or a bug. The request may have left."""
+    detail = scrub(f"{type(exc).__name__}: {_safe_str(exc) or '(no message)'}", secret)
+    error = UnexpectedError(
+        f"{api_method} failed unexpectedly ({detail}); it may have been delivered",
+        api_method=api_method,
+    )
+    error.__cause__ = scrub_exception(exc, secret)
+    return error
 
 
 def connection_error(

@@ -6,15 +6,21 @@ every place a URL can surface is masked here, in one place.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+from types import TracebackType
 from typing import Generic, NoReturn, TypeVar
+
+import httpx
 
 __all__ = [
     "MASK",
     "Secret",
+    "forget_locals",
     "install_log_filter",
     "mask_urls",
+    "masked_request",
     "scrub",
     "scrub_exception",
     "scrub_value",
@@ -25,8 +31,10 @@ T = TypeVar("T")
 MASK = "***"
 
 # The segment after ``/waInstance<id>/<method>/`` is the token, wherever such a
-# path shows up: a full URL, a path alone, or inside a longer message.
-_TOKEN_IN_PATH = re.compile(r"(/waInstance[^/\s]*/[^/?#\s]+/)[^/?#\s\"'<>]+")
+# path shows up: a full URL, a path alone, or inside a longer message. The id is
+# digits: a gateway's own path segment such as ``/waInstanceGW/`` before it is
+# not taken for the instance (api_url may not hold ``/waInstance<digits>``).
+_TOKEN_IN_PATH = re.compile(r"(/waInstance[0-9]+/[^/?#\s]+/)[^/?#\s\"'<>]+", re.IGNORECASE)
 
 # Exception chains are walked to this depth at most: real chains are 2 or 3 deep.
 _MAX_CHAIN = 16
@@ -82,16 +90,23 @@ class RedactedError(Exception):
 def scrub_exception(exc: BaseException, secret: str) -> BaseException:
     """Return ``exc`` made safe to chain under a greenstatus error.
 
-    String arguments are masked in place, and the exception's own cause and context
-    likewise. An exception whose ``str``/``repr`` still shows the secret after that
-    (its message is built from attributes) is replaced by a ``RedactedError``
-    naming its type.
+    String arguments are masked in place, and the exception's own cause and
+    context likewise. Each link loses its traceback: the frames of httpx, of a
+    transport or of an event hook hold the request, URL and token, in their
+    locals, and error tools (Sentry, ``capture_locals``) record those. An
+    ``httpx.Request`` or ``httpx.Response`` it carries (httpx's errors do) is
+    replaced by one whose URL is masked, so ``error.__cause__.request.url``
+    still says where it went. An exception that still shows the secret after
+    that, in its ``str``, ``repr`` or an attribute, is replaced by a
+    ``RedactedError`` naming its type.
     """
     return _scrub_chain(exc, secret, _MAX_CHAIN)
 
 
 def _scrub_chain(exc: BaseException, secret: str, depth: int) -> BaseException:
     exc.args = tuple(scrub(arg, secret) if isinstance(arg, str) else arg for arg in exc.args)
+    exc.__traceback__ = None
+    _scrub_attributes(exc, secret)
     cause, context = exc.__cause__, exc.__context__
     if depth <= 0:
         exc.__cause__ = None
@@ -108,6 +123,54 @@ def _scrub_chain(exc: BaseException, secret: str, depth: int) -> BaseException:
     return exc
 
 
+def forget_locals(tb: TracebackType | None) -> None:
+    """Clear the locals of every finished frame of ``tb``.
+
+    An error raised inside greenstatus passed through frames that held what was
+    read from the wire (an answer may echo the token) and what was sent; error
+    tools record the locals of every frame of a traceback. The frames still
+    running (the caller's, and the one clearing) keep theirs.
+    """
+    while tb is not None:
+        with contextlib.suppress(RuntimeError):  # a frame still running
+            tb.tb_frame.clear()
+        tb = tb.tb_next
+
+
+def masked_request(request: httpx.Request, secret: str) -> httpx.Request:
+    """A bodiless copy of ``request`` whose URL has the token masked."""
+    return httpx.Request(request.method, scrub(str(request.url), secret))
+
+
+def _scrub_attributes(exc: BaseException, secret: str) -> None:
+    """Mask the requests and answers an exception carries (httpx keeps the
+    request on every ``RequestError`` and both on ``HTTPStatusError``)."""
+    fields = getattr(exc, "__dict__", None)
+    if not isinstance(fields, dict):
+        return
+    for name, value in list(fields.items()):
+        if isinstance(value, httpx.Request):
+            fields[name] = masked_request(value, secret)
+        elif isinstance(value, httpx.Response):
+            fields[name] = httpx.Response(
+                value.status_code,
+                headers=[(key, scrub(item, secret)) for key, item in value.headers.items()],
+                request=masked_request(value.request, secret) if _has_request(value) else None,
+            )
+        elif isinstance(value, (str, httpx.URL)):
+            text = str(value)
+            if scrub(text, secret) != text:
+                fields[name] = scrub(text, secret)
+
+
+def _has_request(response: httpx.Response) -> bool:
+    try:
+        response.request  # noqa: B018 - httpx raises when it has none
+    except RuntimeError:
+        return False
+    return True
+
+
 def _safe_str(exc: BaseException) -> str:
     try:
         return str(exc)
@@ -115,11 +178,18 @@ def _safe_str(exc: BaseException) -> str:
         return "<unprintable>"
 
 
-def _shows(exc: BaseException, secret: str) -> bool:
+def _safe_repr(value: object) -> str:
     try:
-        texts = [_safe_str(exc), repr(exc)]
-    except Exception:  # a broken __repr__: judge by the str alone
-        texts = [_safe_str(exc)]
+        return repr(value)
+    except Exception:  # a broken __repr__: nothing it could show
+        return ""
+
+
+def _shows(exc: BaseException, secret: str) -> bool:
+    fields = getattr(exc, "__dict__", None)
+    texts = [_safe_str(exc), _safe_repr(exc)]
+    if isinstance(fields, dict):
+        texts.extend(_safe_repr(value) for value in fields.values())
     return any((bool(secret) and secret in text) or mask_urls(text) != text for text in texts)
 
 
