@@ -545,7 +545,7 @@ class AsyncStatusClient:
                     sent = await self._send_unless_closed(status, retry)
                 except UnexpectedError as error:
                     # A bug or a raising hook: logged, as a traceback to report.
-                    logger.exception("%s", error, exc_info=error)
+                    logger.exception("%s failed unexpectedly", status.api_method.name)
                     result = SendResult(status, error=error)
                 except GreenStatusError as error:
                     result = SendResult(status, error=error)
