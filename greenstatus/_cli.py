@@ -1,6 +1,8 @@
 """The ``greenstatus`` command line: send, delete and read statuses from a shell.
 
-Exit codes: 0 success, 1 API or network failure, 2 bad usage or invalid input.
+Exit codes, one per kind of failure and the same for every subcommand: 0
+success, 1 GREEN-API or the network failed (or the instance cannot send), 2 bad
+usage or invalid input, 3 a link check refused a link.
 The API token comes from ``GREEN_API_TOKEN`` or ``--token-file``, never a flag,
 and is never printed.
 """
@@ -38,7 +40,11 @@ __all__ = ["main"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+"""GREEN-API answered an error or could not be reached, or the instance cannot send."""
 EXIT_USAGE = 2
+"""Bad usage or invalid input, found before anything was sent."""
+EXIT_LINK_REFUSED = 3
+"""A link check refused a link: its status would never appear (nothing was sent)."""
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports it
 
 _KINDS: dict[str, type[TextStatus] | type[VoiceStatus] | type[MediaStatus]] = {
@@ -49,7 +55,12 @@ _KINDS: dict[str, type[TextStatus] | type[VoiceStatus] | type[MediaStatus]] = {
 
 
 class UsageError(Exception):
-    """Bad usage or configuration: exit code 2."""
+    """Bad usage or configuration: exit code 2. ``field`` names the argument
+    to blame, where one is."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,12 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = anyio.run(args.run, args, out)
         out.stdout.flush()
-    except (UsageError, InvalidStatusError) as error:
-        out.error(error)
-        return EXIT_USAGE
-    except GreenStatusError as error:
+    except (UsageError, GreenStatusError) as error:
         out.error(error, hint=_hint(error, args))
-        return EXIT_FAILED
+        return exit_code(error)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -192,7 +200,12 @@ def _client(args: argparse.Namespace, *, credentials: bool = True) -> AsyncStatu
     env = os.environ
     if not credentials:
         # A stand-in token no link can hold: the check refuses links holding the token.
-        return AsyncStatusClient("0", secrets.token_hex(16))
+        # The API URL still counts: links on its host pass as GREEN-API's own do.
+        api_url = args.api_url or env.get("GREEN_API_URL") or DEFAULT_API_URL
+        try:
+            return AsyncStatusClient("0", secrets.token_hex(16), api_url=api_url)
+        except ValueError as error:
+            raise UsageError(str(error), "api_url") from None
     id_instance = args.id_instance or env.get("GREEN_API_ID_INSTANCE")
     if not id_instance:
         raise UsageError("no instance id: set GREEN_API_ID_INSTANCE or pass --id-instance")
@@ -254,7 +267,16 @@ class _Output:
             print(f"greenstatus: hint: {hint}", file=self.stderr)
 
 
-def _hint(error: GreenStatusError, args: argparse.Namespace) -> str | None:
+def exit_code(error: BaseException) -> int:
+    """The exit code of a failure, by its kind, whichever command met it."""
+    if isinstance(error, LinkCheckError):
+        return EXIT_LINK_REFUSED
+    if isinstance(error, (UsageError, InvalidStatusError)):
+        return EXIT_USAGE
+    return EXIT_FAILED
+
+
+def _hint(error: BaseException, args: argparse.Namespace) -> str | None:
     """What to check, for the API errors whose cause is in the configuration."""
     if not isinstance(error, APIStatusError):
         return None
@@ -289,8 +311,9 @@ def _error_json(error: BaseException) -> dict[str, object]:
     data: dict[str, object] = {"ok": False, "error": type(error).__name__, "message": str(error)}
     if isinstance(error, APIStatusError):
         data["status_code"] = error.status_code
-    if isinstance(error, InvalidStatusError):
-        data["field"] = error.field
+    field = getattr(error, "field", None)  # InvalidStatusError's, or a UsageError's
+    if isinstance(field, str):
+        data["field"] = field
     return data
 
 
@@ -344,7 +367,7 @@ async def _check_link(args: argparse.Namespace, out: _Output) -> int:
             checked = await client.check_link(args.url_file, args.kind)
         except LinkCheckError as refused:
             out.error(refused)
-            return EXIT_FAILED
+            return EXIT_LINK_REFUSED
     size = f"{checked.size} bytes" if checked.size is not None else "size not given"
     moved = f", at {checked.final_url}" if checked.final_url != checked.url else ""
     out.emit(
@@ -362,7 +385,7 @@ async def _doctor(args: argparse.Namespace, out: _Output) -> int:
         except GreenStatusError as error:
             # As every command reports a failure: the error and its hint.
             out.error(error, hint=_hint(error, args))
-            return EXIT_FAILED
+            return exit_code(error)
     lines = [f"greenstatus doctor: instance {client.id_instance} at {client.api_url}"]
     state = readiness.state
     problems = {problem.code: problem for problem in readiness.problems}
@@ -408,21 +431,21 @@ def _check_line(problem: ReadinessProblem | None, passed: str) -> str:
 
 async def _delete(args: argparse.Namespace, out: _Output) -> int:
     async with _client(args) as client:
-        await _checked(client.delete_status(args.id_message))
+        await _checked(client.delete_status(args.id_message), "id_message")
     out.emit({"ok": True, "deleted": args.id_message}, f"deleted {args.id_message}")
     return EXIT_OK
 
 
 async def _stats(args: argparse.Namespace, out: _Output) -> int:
     async with _client(args) as client:
-        recipients = await _checked(client.get_status_statistic(args.id_message))
+        recipients = await _checked(client.get_status_statistic(args.id_message), "id_message")
     out.table([_as_json(r) for r in recipients], ("participant", "status", "timestamp"))
     return EXIT_OK
 
 
 async def _incoming(args: argparse.Namespace, out: _Output) -> int:
     async with _client(args) as client:
-        statuses = await _checked(client.get_incoming_statuses(args.minutes))
+        statuses = await _checked(client.get_incoming_statuses(args.minutes), "minutes")
     columns = ("timestamp", "id_message", "type_message", "sender_id", "sender_name")
     out.table([_as_json(s) for s in statuses], columns)
     return EXIT_OK
@@ -430,20 +453,21 @@ async def _incoming(args: argparse.Namespace, out: _Output) -> int:
 
 async def _outgoing(args: argparse.Namespace, out: _Output) -> int:
     async with _client(args) as client:
-        statuses = await _checked(client.get_outgoing_statuses(args.minutes))
+        statuses = await _checked(client.get_outgoing_statuses(args.minutes), "minutes")
     columns = ("timestamp", "id_message", "type_message", "status_message", "file_name")
     out.table([_as_json(s) for s in statuses], columns)
     return EXIT_OK
 
 
-async def _checked(call: Awaitable[Any]) -> Any:
-    # Argument errors of the client's methods (ValueError) are usage errors.
+async def _checked(call: Awaitable[Any], field: str) -> Any:
+    # Argument errors of the client's methods (ValueError) are usage errors,
+    # of the one argument the command passes on.
     try:
         return await call
     except GreenStatusError:
         raise
     except ValueError as error:
-        raise UsageError(str(error)) from None
+        raise UsageError(str(error), field) from None
 
 
 # -- send-batch ----------------------------------------------------------------------
@@ -453,7 +477,8 @@ async def _checked(call: Awaitable[Any]) -> Any:
 class _Line:
     number: int
     status: Status | None = None
-    problem: str | None = None
+    problem: InvalidStatusError | str | None = None
+    """What is wrong with the line: a field's error, or (not a JSON object) words."""
 
 
 def _parse_line(number: int, text: str) -> _Line:
@@ -466,17 +491,26 @@ def _parse_line(number: int, text: str) -> _Line:
     kind_name = item.pop("type", None)
     kind = _KINDS.get(kind_name) if isinstance(kind_name, str) else None
     if kind is None:
-        return _Line(number, problem="type: must be one of text, voice, media")
-    known = {field.name for field in attrs.fields(kind)}
-    unknown = sorted(set(item) - known)
+        return _Line(
+            number, problem=InvalidStatusError("type", "must be one of text, voice, media")
+        )
+    fields = attrs.fields(kind)
+    unknown = sorted(set(item) - {field.name for field in fields})
     if unknown:
-        return _Line(number, problem=f"{unknown[0]}: not a field of a {kind.__name__}")
+        return _Line(
+            number, problem=InvalidStatusError(unknown[0], f"not a field of a {kind.__name__}")
+        )
+    missing = [f.name for f in fields if f.default is attrs.NOTHING and f.name not in item]
+    if missing:
+        return _Line(
+            number, problem=InvalidStatusError(missing[0], f"is required in a {kind.__name__}")
+        )
     try:
         return _Line(number, status=kind(**item))
-    except TypeError as error:  # a required field is missing
-        return _Line(number, problem=str(error).replace("__init__()", kind.__name__))
     except InvalidStatusError as error:
-        return _Line(number, problem=str(error))
+        return _Line(number, problem=error)
+    except TypeError as error:  # a value of a type no field takes, caught by no check
+        return _Line(number, problem=str(error).replace("__init__()", kind.__name__))
 
 
 def _read_lines(source: str) -> list[str]:
@@ -516,7 +550,7 @@ async def _send_batch(args: argparse.Namespace, out: _Output) -> int:
             )
         progress.finish()
         results = {line.number: result for line, result in zip(valid, sent, strict=True)}
-    api_failed = invalid = False
+    codes: set[int] = set()
     failed: list[int] = []
     for line in lines:
         result = results.get(line.number)
@@ -526,14 +560,18 @@ async def _send_batch(args: argparse.Namespace, out: _Output) -> int:
                 f"line {line.number}: sent {result.id_message}",
             )
             continue
-        error = result.error if result is not None else None
-        kind = type(error).__name__ if error is not None else "InvalidStatusError"
-        message = str(error) if error is not None else str(line.problem)
-        api_failed = api_failed or error is not None
-        invalid = invalid or error is None
         failed.append(line.number)
+        problem = result.error if result is not None else line.problem
+        if isinstance(problem, str):
+            codes.add(EXIT_USAGE)
+            data: dict[str, object] = {"ok": False, "error": "InvalidStatusError"}
+            message = problem
+        else:
+            assert problem is not None  # a line is sent, or has a problem
+            codes.add(exit_code(problem))
+            data, message = _error_json(problem), str(problem)
         out.emit(
-            {"line": line.number, "ok": False, "error": kind, "message": message},
+            {"line": line.number, **data, "message": message},
             f"line {line.number}: error: {message}",
         )
     if failed:
@@ -545,7 +583,11 @@ async def _send_batch(args: argparse.Namespace, out: _Output) -> int:
             f"({numbers}); each line's result is on standard output",
             file=out.stderr,
         )
-    return EXIT_FAILED if api_failed else EXIT_USAGE if invalid else EXIT_OK
+    # Several kinds of failure: the one that needs a person most, in this order.
+    for code in (EXIT_FAILED, EXIT_LINK_REFUSED, EXIT_USAGE):
+        if code in codes:
+            return code
+    return EXIT_OK
 
 
 class _Progress:

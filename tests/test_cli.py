@@ -563,14 +563,15 @@ async def test_check_link_passes_a_direct_link_and_refuses_a_download(
 ) -> None:
     direct = fake.host_file("a.mp3", b"ID3", content_type="audio/mpeg")
     download = fake.host_file("b.mp3", b"ID3", content_type="application/octet-stream")
-    # No credentials (an instance id alone): a link check never calls GREEN-API.
-    passed = await cli(
-        "check-link", direct, "--kind", "voice", env={"GREEN_API_ID_INSTANCE": "1101000001"}
-    )
+    # No credentials (the API URL alone, whose loopback host links may then
+    # be on): a link check never calls GREEN-API.
+    passed = await cli("check-link", direct, "--kind", "voice", env={"GREEN_API_URL": api_url})
     assert passed.returncode == 0, passed.stderr
     assert passed.stdout == "ok: voice status from a direct link (audio/mpeg, 3 bytes)\n"
-    refused = await cli("check-link", download, "--kind", "voice", "--json")
-    assert refused.returncode == 1
+    refused = await cli(
+        "check-link", download, "--kind", "voice", "--json", env={"GREEN_API_URL": api_url}
+    )
+    assert refused.returncode == 3
     answer = json.loads(refused.stdout)
     assert (answer["ok"], answer["error"], answer["field"]) == (False, "LinkCheckError", "url_file")
     assert "octet-stream" in refused.stderr
@@ -582,7 +583,7 @@ async def test_check_links_on_a_send_refuses_before_sending(
 ) -> None:
     download = fake.host_file("b.mp3", b"ID3", content_type="application/octet-stream")
     run = await cli("send-voice", download, "--check-links", env=credentials(api_url))
-    assert run.returncode == 2
+    assert run.returncode == 3
     assert "never appears" in run.stderr
     assert fake.requests == []
     unchecked = await cli("send-voice", download, env=credentials(api_url))
@@ -653,8 +654,202 @@ async def test_send_batch_with_check_links_refuses_a_download_line(
         for url in (direct, download)
     )
     run = await cli("send-batch", "-", "--check-links", env=credentials(api_url), stdin=lines)
-    assert run.returncode == 1
+    assert run.returncode == 3  # the same code as send-voice --check-links
     first, second = run.stdout.splitlines()
     assert first.startswith("line 1: sent ")
     assert second.startswith("line 2: error: url_file: ")
     assert len(fake.statuses) == 1
+
+
+# -- one exit code per kind of failure, for every subcommand -------------------------------
+
+
+def dead_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+
+# Every subcommand, run as it fails in each way it can: (arguments, standard
+# input). "{direct}" and "{download}" stand for links the fake hosts.
+FAILURES: dict[str, dict[str, tuple[list[str], str | None]]] = {
+    "send-text": {
+        "invalid": (["send-text", "hi", "--background-color", "green"], None),
+        "api": (["send-text", "hi"], None),
+        "network": (["send-text", "hi"], None),
+    },
+    "send-voice": {
+        "invalid": (["send-voice", "https://h/a.ogg"], None),
+        "api": (["send-voice", "{direct}"], None),
+        "network": (["send-voice", "{direct}"], None),
+        "link": (["send-voice", "{download}", "--check-links"], None),
+    },
+    "send-media": {
+        "invalid": (["send-media", "https://h/a.jpg", "--caption", "x" * 1025], None),
+        "api": (["send-media", "https://h/a.jpg"], None),
+        "network": (["send-media", "https://h/a.jpg"], None),
+        "link": (["send-media", "{download_jpg}", "--check-links"], None),
+    },
+    "check-link": {
+        "invalid": (["check-link", "ftp://h/a.mp3", "--kind", "voice"], None),
+        "link": (["check-link", "{download}", "--kind", "voice"], None),
+    },
+    "doctor": {"api": (["doctor"], None), "network": (["doctor"], None)},
+    "delete": {
+        "invalid": (["delete", ""], None),
+        "api": (["delete", "BAE5F4886F4A0E9B"], None),
+        "network": (["delete", "BAE5F4886F4A0E9B"], None),
+    },
+    "stats": {
+        "invalid": (["stats", ""], None),
+        "api": (["stats", "BAE5F4886F4A0E9B"], None),
+        "network": (["stats", "BAE5F4886F4A0E9B"], None),
+    },
+    "incoming": {
+        "invalid": (["incoming", "--minutes", "0"], None),
+        "api": (["incoming"], None),
+        "network": (["incoming"], None),
+    },
+    "outgoing": {
+        "invalid": (["outgoing", "--minutes", "0"], None),
+        "api": (["outgoing"], None),
+        "network": (["outgoing"], None),
+    },
+    "send-batch": {
+        "invalid": (["send-batch", "-"], '{"type": "text", "message": "hi", "font": "COMIC"}'),
+        "api": (["send-batch", "-"], '{"type": "text", "message": "hi"}'),
+        "network": (["send-batch", "-"], '{"type": "text", "message": "hi"}'),
+        "link": (
+            ["send-batch", "-", "--check-links"],
+            '{"type": "voice", "url_file": "{download}", "file_name": "a.mp3"}',
+        ),
+    },
+}
+EXIT_CODES = {"invalid": 2, "api": 1, "network": 1, "link": 3}
+# The field each invalid run's error names, in its --json error object.
+FIELDS = {
+    "send-text": "background_color",
+    "send-voice": "file_name",
+    "send-media": "caption",
+    "check-link": "url_file",
+    "delete": "id_message",
+    "stats": "id_message",
+    "incoming": "minutes",
+    "outgoing": "minutes",
+    "send-batch": "font",
+}
+CASES = [(command, kind) for command, kinds in FAILURES.items() for kind in kinds]
+
+
+@pytest.mark.parametrize(("command", "kind"), CASES, ids=[f"{c}-{k}" for c, k in CASES])
+async def test_each_kind_of_failure_has_one_exit_code_in_every_subcommand(
+    api_url: str, fake: FakeGreenAPI, command: str, kind: str
+) -> None:
+    links = {
+        "{direct}": fake.host_file("a.mp3", b"ID3", content_type="audio/mpeg"),
+        "{download}": fake.host_file("b.mp3", b"ID3", content_type="application/octet-stream"),
+        "{download_jpg}": fake.host_file(
+            "c.jpg", b"\xff\xd8", content_type="application/octet-stream"
+        ),
+    }
+
+    def filled(text: str) -> str:
+        for mark, link in links.items():
+            text = text.replace(mark, link)
+        return text
+
+    arguments, stdin = FAILURES[command][kind]
+    env = credentials(dead_url() if kind == "network" else api_url)
+    if kind == "api":
+        fake.fail_next(403, times=5)
+    run = await cli(
+        *map(filled, arguments),
+        "--json",
+        "--max-attempts",
+        "1",
+        env=env,
+        stdin=filled(stdin) if stdin is not None else None,
+    )
+    assert run.returncode == EXIT_CODES[kind], run.stderr
+    assert "Traceback" not in run.stderr
+    assert fake.statuses == []
+    (answer,) = run.json_lines()
+    assert answer["ok"] is False
+    if kind == "invalid":
+        assert answer["field"] == FIELDS[command]
+    elif kind == "link":
+        assert (answer["error"], answer["field"]) == ("LinkCheckError", "url_file")
+    else:
+        assert "field" not in answer
+        assert answer.get("status_code") == (403 if kind == "api" else None)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["send-text", "hi"], ["doctor"], ["delete", "X"], ["incoming"], ["send-batch", "-"]],
+)
+async def test_missing_credentials_exit_2_in_every_subcommand_that_needs_them(
+    command: list[str],
+) -> None:
+    run = await cli(*command, stdin='{"type": "text", "message": "hi"}')
+    assert run.returncode == 2
+    assert "GREEN_API_ID_INSTANCE" in run.stderr
+
+
+async def test_send_batch_json_error_lines_carry_the_field(
+    api_url: str, fake: FakeGreenAPI
+) -> None:
+    download = fake.host_file("b.mp3", b"ID3", content_type="application/octet-stream")
+    lines = [
+        '{"type": "text", "message": "hi", "background_color": "green"}',
+        '{"type": "voice", "file_name": "a.mp3"}',
+        '{"type": "text", "message": "hi", "colour": "#228B22"}',
+        '{"type": "sticker"}',
+        "not json",
+        json.dumps({"type": "voice", "url_file": download, "file_name": "b.mp3"}),
+    ]
+    run = await cli(
+        "send-batch",
+        "-",
+        "--json",
+        "--check-links",
+        env=credentials(api_url),
+        stdin="\n".join(lines),
+    )
+    assert run.returncode == 3  # a refused link outranks invalid lines
+    answers = run.json_lines()
+    assert [answer.get("field") for answer in answers] == [
+        "background_color",
+        "url_file",
+        "colour",
+        "type",
+        None,
+        "url_file",
+    ]
+    assert answers[1]["message"] == "url_file: is required in a VoiceStatus"
+    assert answers[4]["error"] == "InvalidStatusError"
+    assert answers[5]["error"] == "LinkCheckError"
+    assert all(answer["line"] == number for number, answer in enumerate(answers, start=1))
+    assert fake.statuses == []
+
+
+async def test_send_batch_exits_1_when_a_send_failed_whatever_else_did(
+    api_url: str, fake: FakeGreenAPI
+) -> None:
+    download = fake.host_file("b.mp3", b"ID3", content_type="application/octet-stream")
+    fake.fail_next(403)
+    lines = [
+        '{"type": "text", "message": "hi"}',
+        '{"type": "text", "message": "hi", "font": "COMIC"}',
+        json.dumps({"type": "voice", "url_file": download, "file_name": "b.mp3"}),
+    ]
+    run = await cli(
+        "send-batch",
+        "-",
+        "--check-links",
+        "--max-attempts",
+        "1",
+        env=credentials(api_url),
+        stdin="\n".join(lines),
+    )
+    assert run.returncode == 1
