@@ -5,7 +5,10 @@ against the fake on loopback, and every exported span is searched for it."""
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 
@@ -293,3 +296,64 @@ async def test_a_request_elsewhere_is_left_as_it_is(
 
     urls = [url_attribute(span) for span in exporter.get_finished_spans()]
     assert urls == ["http://127.0.0.1:9/api/sendTextStatus/abc"]
+
+
+# Old and new semantic conventions at once: the instrumentors read the choice
+# from the environment once per process, so this runs in a process of its own.
+BOTH_CONVENTIONS = f"""
+import anyio
+from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+import greenstatus
+from greenstatus.testing import FakeGreenAPI
+
+exporter = InMemorySpanExporter()
+provider = TracerProvider()
+provider.add_span_processor(SimpleSpanProcessor(exporter))
+AioHttpClientInstrumentor().instrument(
+    tracer_provider=provider, request_hook=greenstatus.otel_aiohttp_request_hook
+)
+
+
+async def main():
+    fake = FakeGreenAPI({ID_INSTANCE!r}, {TOKEN!r})
+    async with fake.serve() as url, greenstatus.AsyncStatusClient(
+        fake.id_instance, fake.token, api_url=url, media_url=url
+    ) as client:
+        HTTPXClientInstrumentor.instrument_client(
+            client.http_client,
+            tracer_provider=provider,
+            request_hook=greenstatus.otel_request_hook,
+        )
+        await client.send_text_status("Hello")
+        return url
+
+
+url = anyio.run(main)
+for span in exporter.get_finished_spans():
+    full, old = span.attributes["url.full"], span.attributes["http.url"]
+    print(span.name, full == old, full.replace(url, ""))
+print({TOKEN!r} in "".join(span.to_json() for span in exporter.get_finished_spans()))
+"""
+
+
+def test_both_semantic_conventions_are_masked() -> None:
+    environment = {**os.environ, "OTEL_SEMCONV_STABILITY_OPT_IN": "http/dup"}
+    done = subprocess.run(
+        [sys.executable, "-c", BOTH_CONVENTIONS],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    path = f"/waInstance{ID_INSTANCE}/sendTextStatus/***"
+    # One span from each instrumentor (aiohttp's under httpx's), url.full and
+    # http.url both masked.
+    assert done.stdout.splitlines() == [f"POST True {path}", f"POST True {path}", "False"]
