@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import sys
+import warnings
 from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import NoReturn, TypeVar, cast
@@ -28,6 +29,7 @@ from ._exceptions import (
     BadRequestError,
     ClientClosedError,
     GreenStatusError,
+    GreenStatusWarning,
     InvalidStatusError,
     ResponseValidationError,
     UnexpectedError,
@@ -65,6 +67,7 @@ from ._readiness import (
     parse_state,
 )
 from ._redaction import (
+    MASK,
     Secret,
     forget_locals,
     install_log_filter,
@@ -269,16 +272,18 @@ class AsyncStatusClient:
         # The calls under way, each in a scope aclose() cancels while it waits.
         self._calls: dict[anyio.CancelScope, _Progress] = {}
         hosts = {Host.API: self._api_url, Host.MEDIA: self._media_url}
-        urls = {
-            method.name: f"{hosts[method.host]}/waInstance{self._id_instance}/"
-            f"{method.name}/{self._token.reveal()}"
+        paths = {
+            method.name: f"{hosts[method.host]}/waInstance{self._id_instance}/{method.name}/"
             for method in ALL_METHODS
         }
         # Parsed once (httpx then only copies them), and hidden: they hold the token.
         self._urls = Secret(
-            {name: httpx.URL(url) for name, url in urls.items()}, shown="{...: <URL ***>}"
+            {name: httpx.URL(path + self._token.reveal()) for name, path in paths.items()},
+            shown="{...: <URL ***>}",
         )
-        self._masked_urls = {name: mask_urls(url) for name, url in urls.items()}
+        # Masked as built, not by reading the URL back: a gateway's api_url may
+        # hold anything in its path.
+        self._masked_urls = {name: path + MASK for name, path in paths.items()}
         install_log_filter()
 
     @classmethod
@@ -1422,23 +1427,61 @@ def _check_token(token: str) -> str:
 
 
 def _check_base_url(name: str, url: str) -> str:
+    """An ``api_url`` or ``media_url``: an absolute http(s) URL to which the
+    method paths are appended. A message never echoes a password it held."""
     if not isinstance(url, str):
         raise TypeError(f"{name} must be a str, got {type(url).__name__}")
+    expected = _EXPECTED_FORM[name]
+    if "@" in _authority(url):
+        # Either credentials (greenstatus would send them to every request's
+        # host) or a host hidden after them (api.green-api.com@evil.example).
+        raise ValueError(
+            f"{name} must not hold a user name or password (user:password@host): GREEN-API "
+            f"authenticates by the token in the path. Expected the form {expected}"
+        )
     if len(url) > _BASE_URL_MAX or not url.isprintable() or any(c.isspace() for c in url):
         raise ValueError(
             f"{name} must be a URL of at most {_BASE_URL_MAX} printable characters "
-            f"without white space, got {url[:100]!r}"
+            f"without white space, got {mask_urls(url[:100])!r}"
         )
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - reading it checks it
     except ValueError as error:
-        raise ValueError(f"{name} is not a valid URL ({error}), got {url!r}") from None
+        raise ValueError(f"{name} is not a valid URL ({error}), got {mask_urls(url)!r}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{name} must be an absolute http(s) URL, got {url!r}")
+        raise ValueError(f"{name} must be an absolute http(s) URL, got {mask_urls(url)!r}")
     if parts.query or parts.fragment:
-        raise ValueError(f"{name} must not have a query or fragment, got {url!r}")
+        raise ValueError(f"{name} must not have a query or fragment, got {mask_urls(url)!r}")
+    if _INSTANCE_SEGMENT.search(parts.path):
+        raise ValueError(
+            f"{name} must be the instance's base URL, without /waInstance<id> (greenstatus "
+            f"adds it, with the method and the token): expected the form {expected}, "
+            f"got {mask_urls(url)!r}"
+        )
+    if parts.scheme == "http" and why_not_public(parts.hostname) is None:
+        warnings.warn(
+            f"{name} {mask_urls(url)!r} is plain http to a public host: the API token, in every "
+            "request's path, would cross the network unencrypted. Use https://",
+            GreenStatusWarning,
+            stacklevel=3,
+        )
     return url.rstrip("/")
+
+
+def _authority(url: str) -> str:
+    """Where a user name and password would be: from ``//`` (or the start) to
+    the path, query or fragment."""
+    after = url.split("//", 1)[1] if "//" in url else url
+    return re.split(r"[/?#\\]", after, maxsplit=1)[0]
+
+
+# A method URL's instance segment, pasted as the base URL.
+_INSTANCE_SEGMENT = re.compile(r"/waInstance[0-9]+(?:/|$)", re.IGNORECASE)
+_EXPECTED_FORM = {
+    "api_url": "https://1101.api.greenapi.com (the apiUrl of your console)",
+    "media_url": "https://1101.media.greenapi.com (the mediaUrl of your console)",
+}
 
 
 @attrs.frozen

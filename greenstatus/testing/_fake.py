@@ -53,7 +53,8 @@ __all__ = [
 
 StatusKind = Literal["text", "voice", "media"]
 
-_PATH = re.compile(r"/waInstance(?P<id>[^/]*)/(?P<method>[^/]+)/(?P<token>[^/]+)/?$")
+# GREEN-API serves its methods at the root of its host, and nowhere else.
+_PATH = re.compile(r"/waInstance(?P<id>[^/]*)/(?P<method>[^/]+)/(?P<token>[^/]+)/?")
 _METHODS: dict[str, ApiMethod] = {method.name: method for method in ALL_METHODS}
 # What GREEN-API answers, with 400, to calls while the instance is in these states.
 _NOT_READY_ANSWERS = {
@@ -407,7 +408,7 @@ class FakeGreenAPI:
         if path.startswith("/files/"):
             with self._lock:
                 return self._serve_file(http_method, path, query, headers)
-        match = _PATH.search(path)
+        match = _PATH.fullmatch(path)
         method = _METHODS.get(match["method"]) if match else None
         id_instance = match["id"] if match else None
         with self._lock:

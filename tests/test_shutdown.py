@@ -1,0 +1,150 @@
+"""Shutdown: every call under way when its client (or the ``http_client`` under
+it) is closed ends as a result or a typed error with an honest
+``request_sent``, never a bare cancellation; ``send_all`` reports the statuses
+it never started as not sent, and logs nothing at ERROR for them."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+
+import anyio
+import httpx
+import pytest
+
+from greenstatus import (
+    APIConnectionError,
+    AsyncStatusClient,
+    ClientClosedError,
+    SendResult,
+    TextStatus,
+)
+from greenstatus.testing import FakeGreenAPI
+from tests import loopback
+from tests.conftest import ID_INSTANCE, TOKEN
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def held() -> Iterator[tuple[loopback.Server, threading.Event]]:
+    """A loopback server that reads each request and answers once released."""
+    release = threading.Event()
+
+    def behaviour(handler: loopback.Handler) -> None:
+        release.wait(timeout=30)
+        handler.reply_json(200, {"idMessage": "ID"})
+
+    with loopback.serve(behaviour) as server:
+        yield server, release
+        release.set()
+
+
+async def wait_for_requests(server: loopback.Server, count: int) -> None:
+    with anyio.fail_after(10):
+        while len(server.requests) < count:  # noqa: ASYNC110 - another thread's list
+            await anyio.sleep(0.01)
+
+
+async def test_send_all_reports_the_statuses_it_never_started_as_not_sent(
+    held: tuple[loopback.Server, threading.Event], caplog: pytest.LogCaptureFixture
+) -> None:
+    server, _ = held
+    client = AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=server.url, rate_limits=None)
+    results: list[SendResult] = []
+
+    async def run() -> None:
+        results.extend(
+            await client.send_all(
+                [TextStatus(message=str(n)) for n in range(40)], max_concurrency=4
+            )
+        )
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(run)
+        await wait_for_requests(server, 4)
+        await client.aclose()
+    assert len(results) == 40
+    errors = [result.error for result in results]
+    # The four on the wire lost their connection and may have been delivered;
+    # the 36 never started were not sent.
+    on_the_wire = [e for e in errors if isinstance(e, APIConnectionError) and e.request_sent]
+    not_sent = [e for e in errors if isinstance(e, ClientClosedError) and not e.request_sent]
+    assert len(on_the_wire) == 4
+    assert len(not_sent) == 36
+    assert len(server.requests) == 4
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_a_call_waiting_for_the_rate_limiter_ends_typed_at_close() -> None:
+    fake = FakeGreenAPI(ID_INSTANCE, TOKEN)
+    client = AsyncStatusClient(ID_INSTANCE, TOKEN, transport=fake.transport())
+    outcomes: list[BaseException | object] = []
+
+    async def call() -> None:
+        try:
+            outcomes.append(await client.get_outgoing_statuses())
+        except Exception as error:
+            outcomes.append(error)
+
+    # getOutgoingStatuses is 1 request per second: the third waits two seconds.
+    async with anyio.create_task_group() as group:
+        for _ in range(3):
+            group.start_soon(call)
+        with anyio.fail_after(10):
+            while len(fake.requests) < 1:  # noqa: ASYNC110 - the fake's record
+                await anyio.sleep(0.01)
+        await client.aclose()
+    errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    assert len(outcomes) == 3
+    assert len(errors) == 3 - len(fake.requests)
+    assert errors
+    for error in errors:
+        assert isinstance(error, ClientClosedError)
+        assert error.request_sent is False
+        assert "it was not sent" in str(error)
+
+
+async def test_calls_on_a_closed_user_client_end_typed_and_not_sent() -> None:
+    fake = FakeGreenAPI(ID_INSTANCE, TOKEN)
+    http = httpx.AsyncClient(transport=fake.transport())
+    client = AsyncStatusClient(ID_INSTANCE, TOKEN, http_client=http)
+    await client.send_text_status("first")
+    await http.aclose()
+    assert client.is_closed
+    with pytest.raises(ClientClosedError) as excinfo:
+        await client.send_text_status("second")
+    assert excinfo.value.request_sent is False
+    [result] = await _send_all_quietly(client)
+    assert isinstance(result.error, ClientClosedError)
+    assert result.error.request_sent is False
+    assert len(fake.requests) == 1
+
+
+async def _send_all_quietly(client: AsyncStatusClient) -> list[SendResult]:
+    # A client whose pool the user closed refuses send_all's start like any
+    # closed client; each status it had started would end typed.
+    try:
+        return await client.send_all([TextStatus(message="x")])
+    except RuntimeError:
+        pytest.fail("send_all refused instead of reporting the status as not sent")
+
+
+async def test_a_call_on_the_wire_of_a_users_client_ends_as_it_would_have(
+    held: tuple[loopback.Server, threading.Event],
+) -> None:
+    server, release = held
+    async with httpx.AsyncClient() as http:
+        client = AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=server.url, http_client=http)
+        sent: list[str] = []
+
+        async def call() -> None:
+            sent.append((await client.send_text_status("hi")).id_message)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(call)
+            await wait_for_requests(server, 1)
+            await client.aclose()  # the user's pool stays open: the answer comes
+            release.set()
+    assert sent == ["ID"]
