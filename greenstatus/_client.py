@@ -97,7 +97,15 @@ from ._results import (
     parse_statistic,
 )
 from ._retry import ExponentialBackoff, NoRetry, RetryPolicy, RetrySafety, retry_safety
-from ._upload import FileSource, UploadBody, UploadedFile, prepare_upload, upload_read_timeout
+from ._upload import (
+    FileSource,
+    UploadBody,
+    UploadedFile,
+    checked_path,
+    path_name,
+    prepare_upload,
+    upload_read_timeout,
+)
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncStatusClient", "OnResult", "OnRetry"]
 
@@ -742,7 +750,10 @@ class AsyncStatusClient:
         byte is sent.
         An upload from a path or bytes is retried as the retry policy says,
         even after an ambiguous failure: a second upload only makes a second
-        link. An upload from an iterable is never retried.
+        link. An upload from an iterable is never retried. A file whose size,
+        modification time or identity changes while it is read is refused
+        (an ``InvalidStatusError`` naming ``file``) before its last bytes go
+        out, so no link is made of it.
         """
         self._check_open()
         upload = await prepare_upload(file, file_name, content_type)
@@ -769,7 +780,9 @@ class AsyncStatusClient:
         Everything is checked first, as [`VoiceStatus`][greenstatus.VoiceStatus] checks it (the
         file's extension, ``background_color``, ``participants``), and the file
         itself (it exists, is readable, is at most 100 MB): a bad argument
-        uploads nothing. ``file_name`` is the name sent, the path's own by default.
+        uploads nothing, and a problem of the file names ``path``. A file that
+        changes while it is uploaded is refused, and no status is sent.
+        ``file_name`` is the name sent, the path's own by default.
         """
         status = VoiceStatus(
             url_file=_UPLOAD_PLACEHOLDER,
@@ -791,8 +804,10 @@ class AsyncStatusClient:
         """Upload a local picture or video, then send it as a media status.
 
         Checked first as [`MediaStatus`][greenstatus.MediaStatus] checks it (extension, caption,
-        participants), and the file itself: a bad argument uploads nothing.
-        ``file_name`` is the name sent, the path's own by default.
+        participants), and the file itself: a bad argument uploads nothing,
+        and a problem of the file names ``path``. A file that changes while it
+        is uploaded is refused, and no status is sent. ``file_name`` is the
+        name sent, the path's own by default.
         """
         status = MediaStatus(
             url_file=_UPLOAD_PLACEHOLDER,
@@ -808,8 +823,18 @@ class AsyncStatusClient:
         path: str | os.PathLike[str],
         retry: RetryPolicy | None,
     ) -> SentStatus:
-        """Upload ``path`` under the checked status's file name, then send the link."""
-        uploaded = await self.upload_file(path, file_name=status.file_name, retry=retry)
+        """Upload ``path`` under the checked status's file name, then send the link.
+
+        A problem of the file itself (missing, unreadable, too large, changed
+        while it was read) names ``path``, the argument the caller passed."""
+        checked = checked_path(path, "path")  # a bytes path is never taken for bytes
+        try:
+            uploaded = await self.upload_file(checked, file_name=status.file_name, retry=retry)
+        except InvalidStatusError as error:
+            if type(error) is InvalidStatusError and error.field == "file":
+                error.field = "path"
+                error.args = (f"path: {error.problem}",)
+            raise
         return await self.send(attrs.evolve(status, url_file=uploaded.url_file), retry=retry)
 
     # -- reading -----------------------------------------------------------------
@@ -1366,8 +1391,6 @@ _UPLOAD_PLACEHOLDER = "https://upload.invalid/pending"
 def _name_of(path: object) -> str:
     """The file name ``send_*_file``'s ``path`` gives; a path that gives none is
     an error naming ``path``, the argument passed, not ``file_name``."""
-    from ._upload import checked_path, path_name
-
     text = checked_path(path, "path")
     # One stat, before the status is checked: a directory is named as such, not
     # as a file name without an extension.

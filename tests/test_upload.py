@@ -352,7 +352,7 @@ async def test_send_media_file_uploads_then_sends_the_link(
         ("send_media_file", "song.mp3", {}, "file_name"),
         ("send_media_file", "a.jpg", {"caption": "x" * 1025}, "caption"),
         ("send_media_file", "a.jpg", {"participants": "79001234567"}, "participants"),
-        ("send_media_file", "missing.jpg", {}, "file"),
+        ("send_media_file", "missing.jpg", {}, "path"),
     ],
 )
 async def test_send_file_checks_everything_before_uploading(
@@ -598,3 +598,28 @@ async def test_a_path_that_is_not_utf_8_uploads_under_a_given_file_name(
     assert fake.uploads[uploaded.url_file] == ("audio/mpeg", b"ID3")
     sent = await client.send_voice_file(path, file_name="note.mp3")  # type: ignore[arg-type]
     assert fake.statuses[-1].id_message == sent.id_message
+
+
+async def test_send_file_takes_no_bytes_path_even_with_a_file_name(
+    fake: FakeGreenAPI, client: AsyncStatusClient, tmp_path: Path
+) -> None:
+    write(tmp_path / "a.mp3", 1000)
+    with pytest.raises(InvalidStatusError, match="bytes path") as excinfo:
+        await client.send_voice_file(os.fsencode(tmp_path / "a.mp3"), file_name="a.mp3")  # type: ignore[arg-type]
+    assert excinfo.value.field == "path"
+    assert fake.uploads == {}
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize("kind", ["missing", "directory"])
+async def test_send_file_names_path_for_a_problem_of_the_file(
+    fake: FakeGreenAPI, client: AsyncStatusClient, tmp_path: Path, kind: str
+) -> None:
+    path = tmp_path / "gone.mp4"
+    if kind == "directory":
+        path.mkdir()
+    with pytest.raises(InvalidStatusError) as excinfo:
+        await client.send_media_file(path, file_name="a.mp4")
+    assert excinfo.value.field == "path"
+    assert str(excinfo.value).startswith("path: ")
+    assert fake.requests == []

@@ -165,7 +165,8 @@ async def test_a_file_that_changes_while_it_is_uploaded_is_refused_and_no_status
             with pytest.raises(InvalidStatusError) as excinfo:
                 await getattr(client, send)(path)
     assert type(excinfo.value) is InvalidStatusError
-    assert excinfo.value.field == "file"
+    # The argument the caller passed: upload_file's file, send_*_file's path.
+    assert excinfo.value.field == ("file" if send == "upload_file" else "path")
     assert said in excinfo.value.problem
     assert "no status is sent" in excinfo.value.problem
     # One attempt, cut short: the last chunk never went out, and no status followed.
