@@ -10,11 +10,13 @@ and is never printed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
 import os
 import secrets
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, TextIO
 from urllib.parse import urlsplit
@@ -67,6 +69,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
     out = _Output(as_json=args.json, stdout=sys.stdout, stderr=sys.stderr)
+    # The command line is an application: it shows greenstatus's warnings (a
+    # retry, a plain-http URL) on stderr, as the library leaves to applications.
+    with _warnings_on(sys.stderr):
+        return _run(args, out)
+
+
+@contextlib.contextmanager
+def _warnings_on(stream: TextIO) -> Iterator[None]:
+    logger = logging.getLogger("greenstatus")
+    handler = logging.StreamHandler(stream)
+    handler.setLevel(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+
+
+def _run(args: argparse.Namespace, out: _Output) -> int:
     try:
         code: int = anyio.run(args.run, args, out)
         out.stdout.flush()

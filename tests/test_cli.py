@@ -546,7 +546,7 @@ async def test_a_missing_local_file_is_a_usage_error(
 ) -> None:
     run = await cli("send-voice", str(tmp_path / "gone.mp3"), env=with_media(api_url))
     assert run.returncode == 2
-    assert "file: no such file" in run.stderr
+    assert "path: no such file" in run.stderr
     assert fake.requests == []
 
 
