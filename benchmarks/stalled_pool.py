@@ -105,7 +105,7 @@ async def _run(
         create_http_client(limits=limits)
         if shares
         else create_http_client(
-            limits=limits, max_requests_per_instance=None, max_connections_per_host=args.pool
+            limits=limits, max_requests_per_instance=None, max_connections_per_host=None
         )
     )
     latencies: list[float] = []

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import logging
 import ssl
 import warnings
@@ -49,11 +50,16 @@ DEFAULT_MAX_REQUESTS_PER_INSTANCE = 8
 per second, answered in a few hundred milliseconds: even all of them at once
 keep about 5 in flight. A stuck instance would keep 5 sends a second for the
 15 s read timeout, 75 in flight: 8 bounds it to what a healthy one needs."""
-HOST_SHARE = 3 / 4
-"""Of ``max_connections``, what one host may hold when not told: a dead host
-leaves a quarter of the pool to the others, and a platform whose instances all
-live on one host (as every ``1101...`` instance on ``1101.api.greenapi.com``)
-keeps most of its pool."""
+
+
+class _HostShare(enum.Enum):
+    THREE_QUARTERS_OF_THE_POOL = 3 / 4
+
+
+THREE_QUARTERS_OF_THE_POOL = _HostShare.THREE_QUARTERS_OF_THE_POOL
+"""What one host may hold when not told: a dead host leaves a quarter of the
+pool to the others, and a platform whose instances all live on one host (as
+every ``1101...`` instance on ``1101.api.greenapi.com``) keeps most of it."""
 DEFAULT_HEADERS = {"User-Agent": f"greenstatus/{__version__}", "Accept": "application/json"}
 
 logger = logging.getLogger("greenstatus")
@@ -61,7 +67,7 @@ logger = logging.getLogger("greenstatus")
 
 def create_http_client(
     *,
-    max_connections_per_host: int | None = None,
+    max_connections_per_host: int | _HostShare | None = THREE_QUARTERS_OF_THE_POOL,
     max_requests_per_instance: int | None = DEFAULT_MAX_REQUESTS_PER_INSTANCE,
     **kwargs: object,
 ) -> httpx.AsyncClient:
@@ -81,10 +87,12 @@ def create_http_client(
 
     - ``max_requests_per_instance`` (default 8): requests of one instance (its
       ``/waInstance<id>/`` path) on one host at once, what GREEN-API's own
-      rates ever need; ``None`` for no limit;
-    - ``max_connections_per_host`` (default ``None``: three quarters of the
-      ``limits``' ``max_connections``, 48 of the default 64): connections to one
-      host (scheme, host and port).
+      rates ever need;
+    - ``max_connections_per_host`` (default: three quarters of the ``limits``'
+      ``max_connections``, 48 of the default 64): connections to one host
+      (scheme, host and port).
+
+    ``None`` lifts either limit (a pool of one instance needs neither).
 
     A request waits for its shares (and the pool's ``max_connections``) within
     httpx's pool timeout, then fails with ``httpx.PoolTimeout`` as httpx's own
@@ -112,7 +120,11 @@ def create_http_client(
     headers = httpx.Headers(DEFAULT_HEADERS)
     headers.update(options.pop("headers", None) or {})
     shares = _PoolShares(
-        max_connections_per_host=_positive("max_connections_per_host", max_connections_per_host),
+        max_connections_per_host=(
+            max_connections_per_host
+            if isinstance(max_connections_per_host, _HostShare)
+            else _positive("max_connections_per_host", max_connections_per_host)
+        ),
         max_requests_per_instance=_positive("max_requests_per_instance", max_requests_per_instance),
     )
     client = _EventLoopClient(shares, headers=headers, **options)
@@ -127,17 +139,16 @@ def create_http_client(
 
 @attrs.frozen
 class _PoolShares:
-    """What one instance and one host may hold of a pool (``None``: see
-    ``create_http_client``)."""
+    """What one instance and one host may hold of a pool (``None``: no limit)."""
 
-    max_connections_per_host: int | None
+    max_connections_per_host: int | _HostShare | None
     max_requests_per_instance: int | None
 
     def gate(self, limits: httpx.Limits) -> PoolGate:
         total = limits.max_connections
         per_host = self.max_connections_per_host
-        if per_host is None and total is not None:
-            per_host = max(1, int(total * HOST_SHARE))
+        if isinstance(per_host, _HostShare):
+            per_host = None if total is None else max(1, int(total * per_host.value))
         return PoolGate(
             max_connections=total,
             max_connections_per_host=per_host,

@@ -104,7 +104,7 @@ async def test_closing_a_shared_pool_under_calls_fails_the_waiting_ones_as_not_s
     slow_server: loopback.Server,
 ) -> None:
     # No shares: one instance may hold the whole pool, 64 connections.
-    http = create_http_client(max_connections_per_host=64, max_requests_per_instance=None)
+    http = create_http_client(max_connections_per_host=None, max_requests_per_instance=None)
     client = AsyncStatusClient(
         ID_INSTANCE,
         TOKEN,
