@@ -238,6 +238,28 @@ async def test_waiting_for_a_share_counts_against_the_pool_timeout(
             tasks.cancel_scope.cancel()
 
 
+async def test_a_request_cancelled_while_waiting_for_its_share_leaves_none_taken(
+    unstuck: threading.Event,
+) -> None:
+    http = create_http_client(max_requests_per_instance=1)
+    with serve_on("127.0.0.2", stuck_instance_only(unstuck)) as host:
+        url = f"{host.url}/waInstance{STUCK}/sendTextStatus/{TOKEN}"
+        async with http:
+            async with anyio.create_task_group() as stuck:
+                stuck.start_soon(http.post, url)
+                await wait_until(lambda: host.seen(STUCK) == 1)
+                for _ in range(5):
+                    stuck.start_soon(http.post, url)  # each waits for the instance's share
+                await anyio.wait_all_tasks_blocked()
+                stuck.cancel_scope.cancel()
+            unstuck.set()  # the server now hangs up on what it holds
+
+            # The instance's one share is free: its next request reaches the server.
+            with pytest.raises(httpx.TransportError):
+                await http.post(url)
+            assert host.seen(STUCK) == 2
+
+
 @pytest.mark.parametrize(
     ("option", "value", "error"),
     [
