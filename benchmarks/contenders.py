@@ -148,7 +148,10 @@ async def httpx_loop(url: str, count: int, in_flight: int, lag: bool) -> dict[st
     on the same transport: the client greenstatus creates for itself."""
     from greenstatus import create_http_client
 
-    async with create_http_client() as http:
+    # One instance: no shares, as greenstatus's own pool has none.
+    async with create_http_client(
+        max_connections_per_host=None, max_requests_per_instance=None
+    ) as http:
         target = url + path()
 
         async def send() -> None:

@@ -271,7 +271,14 @@ class AsyncStatusClient:
                     f"transport must be an httpx.AsyncBaseTransport, got {type(transport).__name__}"
                 )
             timeout_set = given if given is not None else DEFAULT_TIMEOUT
-            http = create_http_client(timeout=timeout_set, transport=transport)
+            # A pool of one instance's own: the shares that keep a stuck
+            # instance from holding a shared pool would only hold this one back.
+            http = create_http_client(
+                timeout=timeout_set,
+                transport=transport,
+                max_connections_per_host=None,
+                max_requests_per_instance=None,
+            )
             own_pool = DEFAULT_LIMITS.max_connections if transport is None else None
             self._pool = _Pool(http, owned=True, max_in_flight=own_pool)
             self._timeout = None  # set on the client itself
