@@ -14,7 +14,7 @@ import warnings
 from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import NoReturn, TypeVar, cast
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import anyio
 import anyio.lowlevel
@@ -31,6 +31,7 @@ from ._exceptions import (
     GreenStatusError,
     GreenStatusWarning,
     InvalidStatusError,
+    LinkCheckError,
     ResponseValidationError,
     UnexpectedError,
 )
@@ -71,7 +72,6 @@ from ._redaction import (
     Secret,
     forget_locals,
     install_log_filter,
-    mask_urls,
     scrub,
     scrub_exception,
     scrub_value,
@@ -166,6 +166,9 @@ class _Pool:
     loop: object = None
     links: LinkChecker = attrs.field(factory=LinkChecker)
     """Links checked and uploaded: one record per pool, so per client."""
+    calls: dict[anyio.CancelScope, tuple[object, _Progress]] = attrs.field(factory=dict)
+    """The calls under way on this pool, each in a scope that closing its
+    client (or the pool) cancels while it waits, with the client that made it."""
     """The event loop of the first call: pools and rate limiters belong to one."""
 
 
@@ -234,11 +237,15 @@ class AsyncStatusClient:
         check_links: bool = False,
         rate_limiter: RateLimiter | None = None,
     ) -> None:
+        # Held so that vars(), reprs and pickles never carry it, and dropped
+        # from this frame's locals, which an error tool records should any
+        # check below raise.
+        given_token: Secret[object] = Secret(api_token_instance)
+        del api_token_instance
         self._id_instance = _check_id_instance(id_instance)
-        # Held so that vars(), reprs and pickles never carry it.
-        self._token = Secret(_check_token(api_token_instance))
-        self._api_url = _check_base_url("api_url", api_url)
-        self._media_url = _check_base_url("media_url", media_url)
+        self._token = _check_token(given_token)
+        self._api_url = _check_base_url("api_url", api_url, self._token)
+        self._media_url = _check_base_url("media_url", media_url, self._token)
         self._max_concurrency = _check_concurrency("max_concurrency", max_concurrency)
         given = _check_timeout(timeout) if timeout is not None else None
         self._deadline = _check_deadline(deadline)
@@ -284,8 +291,6 @@ class AsyncStatusClient:
             self._timeout = None  # set on the client itself
         self._closed = False
         self._owns_pool = self._pool.owned
-        # The calls under way, each in a scope aclose() cancels while it waits.
-        self._calls: dict[anyio.CancelScope, _Progress] = {}
         hosts = {Host.API: self._api_url, Host.MEDIA: self._media_url}
         paths = {
             method.name: f"{hosts[method.host]}/waInstance{self._id_instance}/{method.name}/"
@@ -320,19 +325,15 @@ class AsyncStatusClient:
     ) -> AsyncStatusClient:
         """A client from ``GREEN_API_ID_INSTANCE``, ``GREEN_API_TOKEN`` and, when set,
         ``GREEN_API_URL`` and ``GREEN_API_MEDIA_URL``."""
-        env = os.environ if environ is None else environ
-        missing = [
-            name for name in ("GREEN_API_ID_INSTANCE", "GREEN_API_TOKEN") if not env.get(name)
-        ]
-        if len(missing) == 1:
-            raise ValueError(f"environment variable {missing[0]} is not set")
-        if missing:
-            raise ValueError(f"environment variables {' and '.join(missing)} are not set")
+        # Read, then dropped: the environment's repr holds the token (and the
+        # service's other secrets), and this frame's locals may be recorded.
+        env = _EnvironmentSettings.read(os.environ if environ is None else environ)
+        del environ
         return cls(
-            env["GREEN_API_ID_INSTANCE"],
-            env["GREEN_API_TOKEN"],
-            api_url=env.get("GREEN_API_URL") or DEFAULT_API_URL,
-            media_url=env.get("GREEN_API_MEDIA_URL") or DEFAULT_MEDIA_URL,
+            env.id_instance,
+            env.token.reveal(),
+            api_url=env.api_url,
+            media_url=env.media_url,
             http_client=http_client,
             transport=transport,
             timeout=timeout,
@@ -377,7 +378,6 @@ class AsyncStatusClient:
         derived.__dict__.update(self.__dict__)
         derived._closed = False
         derived._owns_pool = False
-        derived._calls = {}
         if not isinstance(retry, _NotGiven):
             derived._retry = _check_retry(retry) if retry is not None else ExponentialBackoff()
         if not isinstance(timeout, _NotGiven):
@@ -440,6 +440,10 @@ class AsyncStatusClient:
         )
 
     def __repr__(self) -> str:
+        if "_closed" not in self.__dict__:
+            # Half made: its constructor raised, and an error tool shows the
+            # constructor's frame (``self`` among its locals).
+            return "<AsyncStatusClient (not constructed)>"
         state = "closed" if self.is_closed else "open"
         return (
             f"<AsyncStatusClient id_instance={self._id_instance!r} "
@@ -480,8 +484,10 @@ class AsyncStatusClient:
         if self._owns_pool and not self._pool.closed:
             self._pool.closed = True
             await self._pool.http.aclose()
-        for scope, progress in list(self._calls.items()):
-            if not progress.in_flight:
+        for scope, (owner, progress) in list(self._pool.calls.items()):
+            # This client's calls, and every call on a pool closed with it
+            # (those of clients derived with with_options).
+            if (owner is self or self._pool.closed) and not progress.in_flight:
                 scope.cancel()
 
     def _check_open(self) -> None:
@@ -731,7 +737,21 @@ class AsyncStatusClient:
             logger.debug("checking link %s", url)
             return await fetch_link_facts(http, url, timeout, limit, private_ok=private_ok)
 
-        return judge(await self._pool.links.facts(url_file, fetch), kind)
+        try:
+            facts = await self._pool.links.facts(url_file, fetch)
+        except RuntimeError:  # httpx's refusal of a closed client, between hops
+            if not self.is_closed:
+                raise
+            facts = None
+        if facts is None or (facts.failure is not None and self.is_closed):
+            # Closed under the check: that, not the link, is why it ended.
+            raise ClientClosedError(
+                f"the check of {url_file!r} was cut short: the client was closed",
+                request_sent=False,
+                api_method="check_link",
+                url=url_file,
+            )
+        return judge(facts, kind)
 
     async def upload_file(
         self,
@@ -932,7 +952,7 @@ class AsyncStatusClient:
             body = None if json_body is None else _encode_json(json_body)  # once, not per attempt
         progress = _Progress()
         with anyio.CancelScope() as closing:
-            self._calls[closing] = progress
+            self._pool.calls[closing] = (self, progress)
             try:
                 if self._deadline is None:
                     return await self._attempts(
@@ -949,11 +969,13 @@ class AsyncStatusClient:
                 forget_locals(error.__traceback__)
                 raise
             finally:
-                del self._calls[closing]
+                del self._pool.calls[closing]
         assert closing.cancelled_caught
         raise self._closed_during(method, progress)
 
     def _closed_during(self, method: ApiMethod, progress: _Progress) -> ClientClosedError:
+        """The error of a call its client (or pool) was closed under; it may
+        have been delivered only if an earlier attempt may have been."""
         fate = (
             "an earlier attempt may have been delivered"
             if progress.may_have_been_sent
@@ -977,7 +999,14 @@ class AsyncStatusClient:
         before: Callable[[], Awaitable[object]] | None,
     ) -> T:
         if before is not None:  # within the deadline, like the attempts
-            await before()
+            try:
+                await before()
+            except (ClientClosedError, LinkCheckError, RuntimeError):
+                if not self.is_closed:
+                    raise
+                # The client or its http_client was closed under the link check:
+                # that, not the link, is why it ended.
+                raise self._closed_during(method, progress) from None
         limit = self._limits.get(method.name)
         # The longest one attempt may take: asked for with each place, and kept.
         hold = self._attempt_bound() if limit is not None else 0.0
@@ -991,6 +1020,10 @@ class AsyncStatusClient:
                 if limit is not None
                 else None
             )
+            if self.is_closed:
+                if place is not None:
+                    await _release(place, method)
+                raise self._closed_during(method, progress)
             progress.in_flight = True
             try:
                 if place is None:
@@ -1095,14 +1128,6 @@ class AsyncStatusClient:
         """
         http = self._pool.http
         url = self._masked_urls[method.name]
-        if self.is_closed:
-            # Closed after the call began: it ends typed, never a RuntimeError.
-            raise ClientClosedError(
-                f"{method.name} to {url} was not sent: the client was closed",
-                request_sent=False,
-                api_method=method.name,
-                url=url,
-            )
         error: BaseException
         try:
             if isinstance(body, UploadBody):
@@ -1444,59 +1469,101 @@ def _check_id_instance(id_instance: str | int) -> str:
     return text
 
 
-def _check_token(token: str) -> str:
-    # The value never goes into a message: it is the secret.
-    if not isinstance(token, str) or not token:
+def _check_token(token: Secret[object]) -> Secret[str]:
+    # The value never goes into a message, nor into a local of this frame: it
+    # is the secret.
+    if not isinstance(token.reveal(), str) or not token.reveal():
         raise ValueError("api_token_instance must be a non-empty str")
-    if not _TOKEN.fullmatch(token):
+    if not _TOKEN.fullmatch(cast("str", token.reveal())):
         raise ValueError(
             "api_token_instance does not look like a GREEN-API token: it must be 1 to 256 "
             "ASCII letters, digits, '-' or '_' (copy apiTokenInstance from the console)"
         )
-    return token
+    return cast("Secret[str]", token)
 
 
-def _check_base_url(name: str, url: str) -> str:
+@attrs.frozen
+class _EnvironmentSettings:
+    """What ``from_env`` reads, the token held as a secret."""
+
+    id_instance: str
+    token: Secret[str]
+    api_url: str
+    media_url: str
+
+    @classmethod
+    def read(cls, env: Mapping[str, str]) -> _EnvironmentSettings:
+        missing = [
+            name for name in ("GREEN_API_ID_INSTANCE", "GREEN_API_TOKEN") if not env.get(name)
+        ]
+        if len(missing) == 1:
+            raise ValueError(f"environment variable {missing[0]} is not set")
+        if missing:
+            raise ValueError(f"environment variables {' and '.join(missing)} are not set")
+        return cls(
+            id_instance=env["GREEN_API_ID_INSTANCE"],
+            token=Secret(env["GREEN_API_TOKEN"]),
+            api_url=env.get("GREEN_API_URL") or DEFAULT_API_URL,
+            media_url=env.get("GREEN_API_MEDIA_URL") or DEFAULT_MEDIA_URL,
+        )
+
+
+def _check_base_url(name: str, url: str, token: Secret[str]) -> str:
     """An ``api_url`` or ``media_url``: an absolute http(s) URL to which the
-    method paths are appended. A message never echoes a password it held."""
+    method paths are appended. A message never echoes a password or the token."""
     if not isinstance(url, str):
         raise TypeError(f"{name} must be a str, got {type(url).__name__}")
     expected = _EXPECTED_FORM[name]
-    if "@" in _authority(url):
+    if _USERINFO.search(_authority(url)):
         # Either credentials (greenstatus would send them to every request's
         # host) or a host hidden after them (api.green-api.com@evil.example).
         raise ValueError(
             f"{name} must not hold a user name or password (user:password@host): GREEN-API "
             f"authenticates by the token in the path. Expected the form {expected}"
         )
+    # What a message may repeat of the URL: nothing where a password may hide
+    # (an '@' in any spelling), the token masked elsewhere.
+    shown = (
+        "(not shown: it may hold a password)"
+        if _USERINFO.search(url)
+        else scrub(url, token.reveal())
+    )
     if len(url) > _BASE_URL_MAX or not url.isprintable() or any(c.isspace() for c in url):
         raise ValueError(
             f"{name} must be a URL of at most {_BASE_URL_MAX} printable characters "
-            f"without white space, got {mask_urls(url[:100])!r}"
+            f"without white space, got {shown[:100]!r}"
         )
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - reading it checks it
-    except ValueError as error:
-        raise ValueError(f"{name} is not a valid URL ({error}), got {mask_urls(url)!r}") from None
+    except ValueError:
+        raise ValueError(
+            f"{name} is not a valid URL (its host or port cannot be read), got {shown!r}. "
+            f"Expected the form {expected}"
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{name} must be an absolute http(s) URL, got {mask_urls(url)!r}")
+        raise ValueError(f"{name} must be an absolute http(s) URL, got {shown!r}")
     if parts.query or parts.fragment:
-        raise ValueError(f"{name} must not have a query or fragment, got {mask_urls(url)!r}")
-    if _INSTANCE_SEGMENT.search(parts.path):
+        raise ValueError(f"{name} must not have a query or fragment, got {shown!r}")
+    if _INSTANCE_SEGMENT.search(unquote(parts.path)):
         raise ValueError(
             f"{name} must be the instance's base URL, without /waInstance<id> (greenstatus "
             f"adds it, with the method and the token): expected the form {expected}, "
-            f"got {mask_urls(url)!r}"
+            f"got {shown!r}"
         )
     if parts.scheme == "http" and why_not_public(parts.hostname) is None:
         warnings.warn(
-            f"{name} {mask_urls(url)!r} is plain http to a public host: the API token, in every "
+            f"{name} {shown!r} is plain http to a public host: the API token, in every "
             "request's path, would cross the network unencrypted. Use https://",
             GreenStatusWarning,
             stacklevel=3,
         )
     return url.rstrip("/")
+
+
+# An '@' as browsers and NFKC normalisation read one, written plain, full
+# width, small, or percent-encoded.
+_USERINFO = re.compile(r"[@\uff20\ufe6b]|%40", re.IGNORECASE)
 
 
 def _authority(url: str) -> str:

@@ -105,16 +105,31 @@ _MAX_CHAIN = 16
 _BODY_EXCERPT = 300
 
 
-def decode_body(content: bytes, secret: str) -> object:
+def decode_body(content: bytes, secret: str, encoding: str = "utf-8") -> object:
     """The answer's JSON when it is JSON, else its text (``""`` when empty), with
     the token masked wherever a server or proxy echoed it."""
     if not content:
         return ""
-    text = content.decode("utf-8", "replace")
     try:
         return scrub_value(json.loads(content), secret)
     except (ValueError, RecursionError):  # not JSON, or nested past what Python reads
-        return scrub(text, secret)
+        return _shown_text(content, secret, encoding)
+
+
+def _shown_text(content: bytes, secret: str, encoding: str) -> str:
+    """The body as text, in the charset it declares, token masked; withheld
+    whole when the token still shows through (a charset it did not declare)."""
+    try:
+        text = content.decode(encoding, "replace")
+    except LookupError:  # a charset Python does not know
+        text = content.decode("utf-8", "replace")
+    shown = scrub(text, secret)
+    if secret and secret in shown.replace("\x00", ""):
+        return _WITHHELD
+    return shown
+
+
+_WITHHELD = "(withheld: it holds the token)"
 
 
 def status_error(
@@ -122,8 +137,12 @@ def status_error(
 ) -> APIStatusError:
     """The typed error for a non-success answer whose body (read) is ``content``."""
     code = answer.status_code
-    body = decode_body(content, secret)
-    excerpt = scrub(content.decode("utf-8", "replace").strip(), secret)
+    encoding = answer.charset_encoding or "utf-8"
+    body = decode_body(content, secret, encoding)
+    excerpt = _shown_text(content, secret, encoding).strip()
+    if isinstance(body, (dict, list)) and _escapes_token(content, secret):
+        # JSON can spell the token with escapes (\u0074...): show it decoded, masked.
+        excerpt = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     if len(excerpt) > _BODY_EXCERPT:
         excerpt = excerpt[:_BODY_EXCERPT] + "..."
     reason = answer.reason_phrase or "HTTP error"
@@ -148,6 +167,17 @@ def status_error(
     return kind(
         message, status_code=code, body=body, api_method=api_method, url=url, headers=headers
     )
+
+
+def _escapes_token(content: bytes, secret: str) -> bool:
+    """Whether decoded JSON holds the token where its raw text does not show it."""
+    if not secret or secret in content.decode("utf-8", "replace"):
+        return False
+    try:
+        decoded = json.dumps(json.loads(content), ensure_ascii=False)
+    except (ValueError, RecursionError):
+        return False
+    return secret in decoded
 
 
 def hook_error(

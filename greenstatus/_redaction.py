@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import types
 from types import TracebackType
 from typing import Generic, NoReturn, TypeVar
 
@@ -114,7 +115,15 @@ def _scrub_chain(exc: BaseException, secret: str, depth: int) -> BaseException:
     else:
         exc.__cause__ = _scrub_chain(cause, secret, depth - 1) if cause is not None else None
         exc.__context__ = _scrub_chain(context, secret, depth - 1) if context is not None else None
-    if _shows(exc, secret):
+    # An exception group's members are cleaned in place; one that had to be
+    # replaced cannot be swapped inside the group, so the group goes instead.
+    members = getattr(exc, "exceptions", None)
+    kept = True
+    if isinstance(members, tuple):
+        for member in members:
+            if isinstance(member, BaseException):
+                kept &= _scrub_chain(member, secret, depth - 1) is member if depth > 0 else False
+    if not kept or _shows(exc, secret):
         kind = f"{type(exc).__module__}.{type(exc).__qualname__}"
         replacement = RedactedError(f"{kind}: {scrub(_safe_str(exc), secret)}")
         replacement.__cause__ = exc.__cause__
@@ -186,11 +195,82 @@ def _safe_repr(value: object) -> str:
 
 
 def _shows(exc: BaseException, secret: str) -> bool:
-    fields = getattr(exc, "__dict__", None)
-    texts = [_safe_str(exc), _safe_repr(exc)]
+    """Whether ``exc`` holds the secret (or any GREEN-API token path) in what it
+    shows or anywhere in what it carries."""
+    if any(_text_shows(text, secret) for text in (_safe_str(exc), _safe_repr(exc))):
+        return True
+    return _reaches(exc, secret)
+
+
+def _text_shows(text: str, secret: str) -> bool:
+    return (bool(secret) and secret in text) or mask_urls(text) != text
+
+
+# How far into what an exception carries the check looks: its arguments and
+# attributes (``__dict__`` and slots), their attributes, and the items of
+# containers, this many levels deep and at most this many objects in all. A
+# graph too large to walk is not proven clean: the exception is replaced.
+_MAX_DEPTH = 6
+_MAX_OBJECTS = 2000
+_OPAQUE = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType)
+
+
+def _reaches(root: BaseException, secret: str) -> bool:
+    seen: set[int] = set()
+    budget = _MAX_OBJECTS
+
+    def walk(value: object, depth: int) -> bool:
+        nonlocal budget
+        if isinstance(value, str):
+            return _text_shows(value, secret)
+        if isinstance(value, (bytes, bytearray)):
+            return bool(secret) and secret.encode() in value
+        if isinstance(value, httpx.URL):
+            return _text_shows(str(value), secret)
+        if value is None or isinstance(value, (bool, int, float, complex, *_OPAQUE)):
+            return False
+        if id(value) in seen:
+            return False
+        seen.add(id(value))
+        budget -= 1
+        if budget < 0:
+            return True
+        if depth > _MAX_DEPTH:
+            return _text_shows(_safe_repr(value), secret)
+        return any(walk(item, depth + 1) for item in _contents(value))
+
+    return walk(root, 0)
+
+
+def _contents(value: object) -> list[object]:
+    """What ``value`` holds: a container's items, else its arguments (for an
+    exception) and attributes, ``__dict__`` and slots alike."""
+    if isinstance(value, dict):
+        return [*value.keys(), *value.values()]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return list(value)
+    held: list[object] = list(value.args) if isinstance(value, BaseException) else []
+    fields = getattr(value, "__dict__", None)
     if isinstance(fields, dict):
-        texts.extend(_safe_repr(value) for value in fields.values())
-    return any((bool(secret) and secret in text) or mask_urls(text) != text for text in texts)
+        held.extend(fields.values())
+    for name in _slot_names(type(value)):
+        try:
+            held.append(object.__getattribute__(value, name))
+        except AttributeError:  # a slot never set
+            continue
+    return held
+
+
+def _slot_names(kind: type) -> list[str]:
+    names: list[str] = []
+    for klass in kind.__mro__:
+        slots = klass.__dict__.get("__slots__", ())
+        for slot in (slots,) if isinstance(slots, str) else slots:
+            if slot in ("__dict__", "__weakref__"):
+                continue
+            private = slot.startswith("__") and not slot.endswith("__")
+            names.append(f"_{klass.__name__.lstrip('_')}{slot}" if private else slot)
+    return names
 
 
 class _MaskingFilter(logging.Filter):

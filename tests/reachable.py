@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import pickle
 import traceback
+import types
 from collections.abc import Iterator
 from types import TracebackType
 
@@ -32,14 +33,38 @@ def _safe(render: object) -> str:
         return f"<unrenderable: {type(error).__name__}>"
 
 
-def _attribute_texts(value: object) -> Iterator[str]:
+_OPAQUE = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.CodeType)
+
+
+def _attribute_texts(value: object, depth: int = 0, seen: set[int] | None = None) -> Iterator[str]:
+    """The repr of ``value`` and of everything it holds: container items,
+    ``__dict__`` and slots, to a bounded depth (a tool renders what it reaches)."""
+    seen = set() if seen is None else seen
+    if id(value) in seen or len(seen) > 5000 or isinstance(value, _OPAQUE):
+        return
+    seen.add(id(value))
+    if isinstance(value, (bytes, bytearray)):
+        yield bytes(value).decode("latin-1")
+        return
     yield _safe(lambda: repr(value))
-    # One level further for what httpx's errors carry: error.request.url.
-    for name in ("url", "request", "response", "headers"):
-        inner = getattr(value, name, None) if not isinstance(value, (str, bytes)) else None
-        if inner is not None and not callable(inner):
-            yield _safe(lambda inner=inner: repr(inner))
-            yield _safe(lambda inner=inner: str(getattr(inner, "url", "")))
+    if isinstance(value, (str, int, float, type(None))) or depth >= 8:
+        return
+    held: list[object] = []
+    if isinstance(value, dict):
+        held += [*value.keys(), *value.values()]
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        held += list(value)
+    else:
+        fields = getattr(value, "__dict__", None)
+        if isinstance(fields, dict):
+            held += list(fields.values())
+        for kind in type(value).__mro__:
+            slots = kind.__dict__.get("__slots__", ())
+            for slot in (slots,) if isinstance(slots, str) else slots:
+                if slot not in ("__dict__", "__weakref__") and hasattr(value, slot):
+                    held.append(getattr(value, slot))
+    for item in held:
+        yield from _attribute_texts(item, depth + 1, seen)
 
 
 def chain_of(error: BaseException) -> list[BaseException]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import pickle
 import warnings
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -133,3 +134,64 @@ async def test_the_fake_serves_the_methods_at_its_root_only() -> None:
         answer = await http.post(f"https://api.green-api.com{doubled}", json={"message": "x"})
     assert answer.status_code == 404
     assert fake.statuses == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user:s3cr3t-pw\uff20host.example",
+        "https:\\\\user:s3cr3t-pw@host.example",
+        "https:/user:s3cr3t-pw@host.example",
+        "https://user:s3cr3t-pw%40host.example",
+        "https://user:s3cr3t-pw@host.example:notaport",
+        "s3cr3t-pw@",
+    ],
+)
+def test_no_refusal_echoes_a_password_in_any_spelling(url: str) -> None:
+    with pytest.raises(ValueError, match=r"^api_url ") as excinfo:
+        AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=url)
+    assert "s3cr3t-pw" not in str(excinfo.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://h.example/x?{TOKEN}",
+        f"https://h.example/x#{TOKEN}",
+        f"ftp://h.example/{TOKEN}",
+        f"https://h.example/%77aInstance1101/sendTextStatus/{TOKEN}",
+    ],
+)
+def test_no_refusal_echoes_the_token(url: str) -> None:
+    with pytest.raises(ValueError, match=r"^api_url ") as excinfo:
+        AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=url)
+    assert TOKEN not in str(excinfo.value)
+
+
+@pytest.mark.parametrize("path", ["/wa%49nstance1101", "/%77aInstance1101/", "/WAINSTANCE7"])
+def test_a_percent_encoded_instance_segment_is_refused_too(path: str) -> None:
+    with pytest.raises(ValueError, match="without /waInstance<id>"):
+        AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=f"https://gw.example{path}")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: AsyncStatusClient(ID_INSTANCE, TOKEN, api_url="ftp://h.example"),
+        lambda: AsyncStatusClient("not digits", TOKEN),
+        lambda: AsyncStatusClient.from_env(
+            environ={
+                "GREEN_API_ID_INSTANCE": ID_INSTANCE,
+                "GREEN_API_TOKEN": TOKEN,
+                "GREEN_API_URL": "https://h.example/waInstance1",
+            }
+        ),
+    ],
+    ids=["api_url", "id_instance", "from_env"],
+)
+def test_a_refused_construction_leaves_the_token_in_no_frame_of_greenstatus(
+    make: Callable[[], object],
+) -> None:
+    with pytest.raises(ValueError, match=r"^(api_url|id_instance) ") as excinfo:
+        make()
+    assert hits(excinfo.value, TOKEN) == []

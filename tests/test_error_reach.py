@@ -10,6 +10,7 @@ answers, and the hooks are the user's own on their own ``httpx.AsyncClient``.
 from __future__ import annotations
 
 import pickle
+import sys
 import time
 import traceback
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -34,6 +35,9 @@ from greenstatus import (
 from tests import loopback
 from tests.conftest import ID_INSTANCE, TOKEN
 from tests.reachable import hits
+
+if sys.version_info < (3, 11):
+    from exceptiongroup import BaseExceptionGroup
 
 pytestmark = pytest.mark.anyio
 
@@ -192,3 +196,105 @@ async def test_any_raising_hook_is_an_unexpected_error_never_retried(
     assert isinstance(excinfo.value.__cause__, HookBroke)
     assert_clean(excinfo.value)
     assert_clean(result.error)
+
+
+class Holder:
+    """Holds what it is given; its default repr shows none of it."""
+
+    def __init__(self, held: object) -> None:
+        self.held = held
+
+
+class SlottedError(Exception):
+    __slots__ = ("request",)
+
+    def __init__(self, request: httpx.Request) -> None:
+        super().__init__("boom")
+        self.request = request
+
+
+class HoldingError(Exception):
+    def __init__(self, request: httpx.Request) -> None:
+        super().__init__("boom")
+        self.box = Holder(request)
+
+
+class UnprintableError(Exception):
+    def __init__(self, request: httpx.Request) -> None:
+        super().__init__()
+        self.box = Holder(str(request.url))
+
+    def __str__(self) -> str:
+        raise RuntimeError("no str")
+
+
+def _group(request: httpx.Request) -> BaseException:
+    return BaseExceptionGroup("several", [httpx.ConnectError("x", request=request)])
+
+
+RAISED: dict[str, Callable[[httpx.Request], BaseException]] = {
+    "in a slot": SlottedError,
+    "in an attribute's attribute": HoldingError,
+    "in an argument's item": lambda request: ValueError({"u": Holder(request)}),
+    "behind a broken str": UnprintableError,
+    "in an exception group": _group,
+    "under a timeout": lambda request: _chained(httpx.ReadTimeout("t", request=request), request),
+}
+
+
+def _chained(error: BaseException, request: httpx.Request) -> BaseException:
+    error.__cause__ = HoldingError(request)
+    return error
+
+
+@pytest.mark.parametrize("raised", RAISED, ids=list(RAISED))
+@pytest.mark.parametrize("where", ["transport", "request hook", "response hook"])
+async def test_what_a_raised_error_carries_is_cleaned_or_replaced(raised: str, where: str) -> None:
+    make = RAISED[raised]
+
+    def transport(request: httpx.Request) -> httpx.Response:
+        if where == "transport":
+            raise make(request)
+        return httpx.Response(200, json={"idMessage": "ID"})
+
+    def hook(message: httpx.Request | httpx.Response) -> None:
+        raise make(message if isinstance(message, httpx.Request) else message.request)
+
+    hooks = {} if where == "transport" else {where.split()[0]: [hook]}
+    async with (
+        httpx.AsyncClient(transport=httpx.MockTransport(transport), event_hooks=hooks) as http,
+        AsyncStatusClient(ID_INSTANCE, TOKEN, http_client=http, retry=NoRetry()) as client,
+    ):
+        with pytest.raises(GreenStatusError) as excinfo:
+            await client.send_text_status("hi")
+        [result] = await client.send_all([TextStatus(message="hi")])
+    assert hits(excinfo.value, TOKEN) == []
+    assert result.error is not None
+    assert hits(result.error, TOKEN) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "headers"),
+    [
+        (b'{"m":"\\u0064' + TOKEN[1:].encode() + b'"}', {"Content-Type": "application/json"}),
+        (("x" + TOKEN).encode("utf-16"), {"Content-Type": "text/plain; charset=utf-16"}),
+        (("x" + TOKEN).encode("utf-16-le"), {"Content-Type": "text/plain"}),
+    ],
+    ids=["json escapes", "declared utf-16", "undeclared utf-16"],
+)
+async def test_an_answer_spelling_the_token_otherwise_does_not_show_it(
+    content: bytes, headers: dict[str, str]
+) -> None:
+    assert TOKEN[0] == "d"  # the escape above spells its first letter
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(500, content=content, headers=headers)
+    )
+    async with AsyncStatusClient(
+        ID_INSTANCE, TOKEN, transport=transport, retry=NoRetry()
+    ) as client:
+        with pytest.raises(ServerError) as excinfo:
+            await client.send_text_status("hi")
+    shown = str(excinfo.value) + repr(excinfo.value.body)
+    assert TOKEN not in shown
+    assert TOKEN not in shown.replace("\x00", "")
+    assert hits(excinfo.value, TOKEN) == []

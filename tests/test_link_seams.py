@@ -16,7 +16,7 @@ import pytest
 import respx
 
 import greenstatus
-from greenstatus import AsyncStatusClient, CheckedLink, LinkCheckError
+from greenstatus import AsyncStatusClient, CheckedLink, ClientClosedError, LinkCheckError
 from greenstatus._version import __version__
 from greenstatus.testing import FakeGreenAPI
 
@@ -246,9 +246,11 @@ async def test_a_clients_own_max_redirects_is_the_limit() -> None:
     assert len(fake.file_requests) == 3
 
 
-async def test_a_check_through_a_closed_client_fails_as_the_client_would() -> None:
+async def test_a_check_through_a_closed_client_ends_as_client_closed_not_sent() -> None:
     http = httpx.AsyncClient()
     client = AsyncStatusClient("1101000001", TOKEN, http_client=http)
     await http.aclose()
-    with pytest.raises(RuntimeError, match="client has been closed"):
+    with pytest.raises(ClientClosedError, match="the client was closed") as excinfo:
         await client.check_link("https://files.example.com/a.jpg", "media")
+    assert excinfo.value.request_sent is False
+    assert excinfo.value.url == "https://files.example.com/a.jpg"

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 
 import anyio
+import attrs
 import httpx
 import pytest
 
@@ -17,6 +18,7 @@ from greenstatus import (
     APIConnectionError,
     AsyncStatusClient,
     ClientClosedError,
+    GreenStatusError,
     SendResult,
     TextStatus,
 )
@@ -148,3 +150,93 @@ async def test_a_call_on_the_wire_of_a_users_client_ends_as_it_would_have(
             await client.aclose()  # the user's pool stays open: the answer comes
             release.set()
     assert sent == ["ID"]
+
+
+@attrs.frozen
+class Backoff:
+    """Retries everything, once, after ``delay`` seconds."""
+
+    delay: float
+
+    def next_delay(self, attempt: int, error: GreenStatusError) -> float | None:
+        return self.delay if attempt == 1 else None
+
+
+@pytest.mark.parametrize("closed", ["the client", "its parent", "the user's client"])
+async def test_a_call_in_backoff_after_a_maybe_delivered_attempt_says_so_at_close(
+    closed: str,
+) -> None:
+    # A close of ours ends the minute's backoff at once; httpx tells no one of
+    # a user's close, so that call finds out when it next tries, in 0.5 s.
+    backoff = Backoff(0.5 if closed == "the user's client" else 60.0)
+    with loopback.serve(lambda handler: handler.drop()) as server:
+        http = httpx.AsyncClient() if closed == "the user's client" else None
+        parent = AsyncStatusClient(
+            ID_INSTANCE, TOKEN, api_url=server.url, http_client=http, rate_limits=None
+        )
+        client = parent.with_options(retry=backoff) if closed == "its parent" else parent
+        outcome: list[BaseException] = []
+
+        async def call() -> None:
+            try:
+                await client.send_text_status("hi", retry=backoff)
+            except GreenStatusError as error:
+                outcome.append(error)
+
+        with anyio.fail_after(20):  # far less than the minute's backoff
+            async with anyio.create_task_group() as group:
+                group.start_soon(call)
+                await wait_for_requests(server, 1)
+                await anyio.sleep(0.2)  # the drop is seen, the backoff begun
+                await (http.aclose() if http is not None else parent.aclose())
+        await client.aclose()
+    [error] = outcome
+    assert isinstance(error, ClientClosedError)
+    assert error.request_sent is True  # the dropped attempt may have been delivered
+    assert "an earlier attempt may have been delivered" in str(error)
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("check", ["send", "check_link"])
+async def test_a_link_check_cut_short_by_a_closed_client_blames_the_close_not_the_link(
+    check: str,
+) -> None:
+    def link_host(handler: loopback.Handler) -> None:
+        handler.reply_json(200, {})
+
+    first_hop = anyio.Event()
+    closed = anyio.Event()
+
+    async def hold_the_first_answer(response: httpx.Response) -> None:
+        first_hop.set()
+        await closed.wait()
+
+    with loopback.serve(link_host) as links, loopback.serve() as green_api:
+        http = httpx.AsyncClient(event_hooks={"response": [hold_the_first_answer]})
+        client = AsyncStatusClient(
+            ID_INSTANCE, TOKEN, api_url=green_api.url, http_client=http, check_links=True
+        )
+        outcome: list[BaseException] = []
+
+        async def call() -> None:
+            try:
+                if check == "send":
+                    await client.send_voice_status(f"{links.url}/a.mp3", "a.mp3")
+                else:
+                    await client.check_link(f"{links.url}/a.mp3", "voice")
+            except GreenStatusError as error:
+                outcome.append(error)
+
+        with anyio.fail_after(20):
+            async with anyio.create_task_group() as group:
+                group.start_soon(call)
+                await first_hop.wait()
+                await http.aclose()
+                closed.set()
+    [error] = outcome
+    assert type(error) is ClientClosedError
+    assert error.request_sent is False
+    # The standard library's server answers HEAD 501 (unrecorded); the ranged
+    # GET the check would ask next never went out.
+    assert links.requests == []
+    assert green_api.requests == []
