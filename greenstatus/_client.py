@@ -1142,8 +1142,6 @@ class AsyncStatusClient:
                 answer, whole = await _read_bounded(response, method.answer_max)
             finally:
                 await response.aclose()
-        except GreenStatusError:
-            raise  # an upload's own problem, already typed
         except Exception as exc:
             problem = body.problem if isinstance(body, UploadBody) else None
             if problem is not None and (exc is problem or isinstance(exc, TRANSPORT_ERRORS)):

@@ -26,6 +26,7 @@ from greenstatus import (
     AsyncStatusClient,
     AuthenticationError,
     GreenStatusError,
+    InvalidStatusError,
     NoRetry,
     ResponseValidationError,
     ServerError,
@@ -297,4 +298,19 @@ async def test_an_answer_spelling_the_token_otherwise_does_not_show_it(
     shown = str(excinfo.value) + repr(excinfo.value.body)
     assert TOKEN not in shown
     assert TOKEN not in shown.replace("\x00", "")
+    assert hits(excinfo.value, TOKEN) == []
+
+
+async def test_a_hook_raising_a_greenstatus_error_is_still_cleaned() -> None:
+    def hook(request: httpx.Request) -> None:
+        raise InvalidStatusError("url", f"refused {request.url}")
+
+    ok = httpx.MockTransport(lambda request: httpx.Response(200, json={"idMessage": "ID"}))
+    async with (
+        httpx.AsyncClient(transport=ok, event_hooks={"request": [hook]}) as http,
+        AsyncStatusClient(ID_INSTANCE, TOKEN, http_client=http, retry=NoRetry()) as client,
+    ):
+        with pytest.raises(UnexpectedError) as excinfo:
+            await client.send_text_status("hi")
+    assert isinstance(excinfo.value.__cause__, InvalidStatusError)
     assert hits(excinfo.value, TOKEN) == []
