@@ -28,15 +28,11 @@ carried with the token replaced by ``***``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import attrs
 import httpx
 
+from ._instance_state import InstanceState, not_ready_state
 from ._numbers import whole_number
-
-if TYPE_CHECKING:
-    from ._readiness import InstanceState
 
 __all__ = [
     "APIConnectionError",
@@ -185,8 +181,6 @@ class BadRequestError(APIStatusError):
 
     @property
     def instance_state(self) -> InstanceState | None:
-        from ._readiness import not_ready_state
-
         return not_ready_state(self.body if isinstance(self.body, str) else repr(self.body))
 
     @property
