@@ -6,15 +6,12 @@ httpx transport (``fake.transport()``) or serve it on loopback (``fake.serve()``
 
 from __future__ import annotations
 
+from .._methods import DOCUMENTED_RATE_LIMITS
 from ._clock import FakeClock
-from ._fake import (
-    DOCUMENTED_RATE_LIMITS,
-    FakeFile,
-    FakeGreenAPI,
-    FakeReply,
-    FakeStatus,
-    RecordedRequest,
-)
+from ._fake import FakeGreenAPI
+from ._files import FakeFile
+from ._model import FakeStatus
+from ._replies import FakeReply, RecordedRequest
 
 __all__ = [
     "DOCUMENTED_RATE_LIMITS",

@@ -1,4 +1,4 @@
-"""FakeGreenAPI over real HTTP on loopback, served by aiohttp.web.
+"""The fake over real HTTP on loopback, served by aiohttp.web.
 
 The server runs on its own asyncio event loop in a thread, so it serves callers
 on asyncio and on trio alike, and the caller's event loop never runs server code.
@@ -13,13 +13,11 @@ import struct
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
 
 import anyio.to_thread
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from ._fake import FakeGreenAPI
+from ._exchange import Answering, reply_to
 
 __all__ = ["serve"]
 
@@ -31,7 +29,7 @@ class _ServerThread:
     attribute names differ between Python versions)."""
 
     def __init__(
-        self, fake: FakeGreenAPI, host: str, port: int, ssl_context: ssl.SSLContext | None
+        self, fake: Answering, host: str, port: int, ssl_context: ssl.SSLContext | None
     ) -> None:
         self.thread = threading.Thread(target=self.run, name="FakeGreenAPI server", daemon=True)
         self.fake = fake
@@ -100,15 +98,9 @@ class _ServerThread:
             if request.transport is not None:
                 request.transport.abort()
             return web.Response(status=400)
-        reply = self.fake.handle(
-            request.method,
-            request.path,
-            dict(request.query),
-            {key.lower(): value for key, value in request.headers.items()},
-            body,
+        reply = await reply_to(
+            self.fake, request.method, request.path, request.query, request.headers.items(), body
         )
-        if self.fake.latency + reply.delay > 0:
-            await asyncio.sleep(self.fake.latency + reply.delay)
         if reply.drop and request.transport is not None:
             # Hang up with the request read, unanswered: an orderly close, or a
             # reset (no lingering: the kernel sends RST).
@@ -165,8 +157,9 @@ async def _drop(transports: list[asyncio.BaseTransport]) -> None:
 
 @asynccontextmanager
 async def serve(
-    fake: FakeGreenAPI, host: str, port: int, ssl_context: ssl.SSLContext | None
+    fake: Answering, host: str, port: int, ssl_context: ssl.SSLContext | None
 ) -> AsyncIterator[str]:
+    """Serve ``fake`` on ``host``; yields the server's base URL."""
     thread = _ServerThread(fake, host, port, ssl_context)
     thread.thread.start()
     try:

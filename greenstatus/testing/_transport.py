@@ -1,33 +1,27 @@
-"""FakeGreenAPI as an in-process httpx transport: no sockets, same answers."""
+"""The fake as an in-process httpx transport: no sockets, same answers."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-import anyio
 import httpx
 
-if TYPE_CHECKING:
-    from ._fake import FakeGreenAPI
+from ._exchange import Answering, reply_to
 
 __all__ = ["FakeTransport"]
 
 
 class FakeTransport(httpx.AsyncBaseTransport):
-    def __init__(self, fake: FakeGreenAPI) -> None:
+    def __init__(self, fake: Answering) -> None:
         self._fake = fake
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        body = await request.aread()
-        reply = self._fake.handle(
+        reply = await reply_to(
+            self._fake,
             request.method,
             request.url.path,
-            dict(request.url.params),
-            {key.lower(): value for key, value in request.headers.items()},
-            body,
+            request.url.params,
+            request.headers.items(),
+            await request.aread(),
         )
-        if self._fake.latency + reply.delay > 0:
-            await anyio.sleep(self._fake.latency + reply.delay)
         if reply.drop:
             # What httpx raises when a real server hangs up (or resets the
             # connection) after reading the request.
