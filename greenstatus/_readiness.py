@@ -10,7 +10,7 @@ import attrs
 from ._instance_state import InstanceState
 from ._instance_state import not_ready_state as not_ready_state  # where _outcome imports it
 from ._numbers import whole_number
-from ._results import RawItem, _raw_field
+from ._raw import RawItem, raw_field
 
 __all__ = [
     "InstanceSettings",
@@ -32,7 +32,7 @@ class InstanceSettings:
     """``outgoingWebhook`` is "yes": statistics and outgoing statuses are recorded."""
     delay_send_messages_ms: int | None
     """``delaySendMessagesMilliseconds``: the pause between two sends of the queue."""
-    raw: Mapping[str, object] = _raw_field()
+    raw: Mapping[str, object] = raw_field()
 
 
 @attrs.frozen(kw_only=True)

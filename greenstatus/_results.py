@@ -7,13 +7,15 @@ never an error: every getter result keeps the item it came from in ``raw``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import TypedDict
 
 import attrs
 
 from ._exceptions import GreenStatusError
 from ._numbers import whole_number
+from ._raw import RawItem as RawItem  # results pickled before it moved name it here
+from ._raw import raw_field
 from ._requests import Status
 
 __all__ = [
@@ -53,35 +55,6 @@ class SendResult:
         return self.error is None
 
 
-class RawItem(Mapping[str, object]):
-    """The item a result was read from, read-only; unlike ``MappingProxyType``
-    it pickles and copies, so results can cross a process or a task queue."""
-
-    __slots__ = ("_item",)
-
-    def __init__(self, item: Mapping[str, object]) -> None:
-        self._item = dict(item)
-
-    def __getitem__(self, key: str) -> object:
-        return self._item[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._item)
-
-    def __len__(self) -> int:
-        return len(self._item)
-
-    def __repr__(self) -> str:
-        return f"RawItem({self._item!r})"
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (RawItem, (self._item,))
-
-
-def _raw_field() -> Mapping[str, object]:
-    return attrs.field(factory=dict, converter=RawItem, eq=False, repr=False, hash=False)
-
-
 @attrs.frozen(kw_only=True)
 class StatusRecipient:
     """One recipient of a status and how far it got (getStatusStatistic)."""
@@ -90,7 +63,7 @@ class StatusRecipient:
     status: str
     """``"sent"``, ``"delivered"`` or ``"read"`` (kept as sent, should more appear)."""
     timestamp: int
-    raw: Mapping[str, object] = _raw_field()
+    raw: Mapping[str, object] = raw_field()
 
 
 @attrs.frozen(kw_only=True)
@@ -115,7 +88,7 @@ class IncomingStatus:
     file_name: str | None = None
     mime_type: str | None = None
     jpeg_thumbnail: str | None = None
-    raw: Mapping[str, object] = _raw_field()
+    raw: Mapping[str, object] = raw_field()
 
 
 @attrs.frozen(kw_only=True)
@@ -145,7 +118,7 @@ class OutgoingStatus:
     file_name: str | None = None
     mime_type: str | None = None
     jpeg_thumbnail: str | None = None
-    raw: Mapping[str, object] = _raw_field()
+    raw: Mapping[str, object] = raw_field()
 
 
 class _Content(TypedDict):
