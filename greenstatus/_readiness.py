@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
 
 import attrs
 
@@ -59,16 +58,6 @@ class Readiness:
     settings: InstanceSettings | None
     """``None`` when getSettings could not be read in this state."""
     problems: tuple[ReadinessProblem, ...] = ()
-
-    BLOCKING_STATES: ClassVar[frozenset[InstanceState]] = frozenset(
-        {
-            InstanceState.NOT_AUTHORIZED,
-            InstanceState.BLOCKED,
-            InstanceState.SLEEP_MODE,
-            InstanceState.STARTING,
-            InstanceState.YELLOW_CARD,
-        }
-    )
 
     @property
     def can_send(self) -> bool:
