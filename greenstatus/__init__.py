@@ -26,6 +26,7 @@ from ._exceptions import (
     QuotaExceededError,
     QuotaStatus,
     RateLimitError,
+    RateLimiterUnavailableError,
     ResponseValidationError,
     ServerError,
     UnexpectedError,
@@ -42,7 +43,7 @@ from ._observability import (
 from ._ratelimit import InProcessRateLimiter, RateLimiter, RatePlace, RateRequest
 from ._readiness import InstanceSettings, InstanceState, Readiness, ReadinessProblem
 from ._redaction import install_log_filter
-from ._redis import RateLimiterUnavailableError, RedisRateLimiter
+from ._redis import RedisRateLimiter
 from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus, normalize_chat_id
 from ._results import IncomingStatus, OutgoingStatus, SendResult, SentStatus, StatusRecipient
 from ._retry import ExponentialBackoff, NoRetry, RetryPolicy, RetrySafety, retry_safety

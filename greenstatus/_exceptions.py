@@ -50,6 +50,7 @@ __all__ = [
     "QuotaExceededError",
     "QuotaStatus",
     "RateLimitError",
+    "RateLimiterUnavailableError",
     "ResponseValidationError",
     "ServerError",
     "UnexpectedError",
@@ -260,6 +261,16 @@ class QuotaExceededError(APIStatusError):
 
 class ServerError(APIStatusError):
     """5xx: GREEN-API failed to handle the request."""
+
+
+class RateLimiterUnavailableError(GreenStatusError):
+    """The rate limiter cannot be asked (its Redis is unreachable, or refused),
+    so nothing was sent: greenstatus never sends unlimited instead.
+    ``api_method`` is the method that was to be sent."""
+
+    def __init__(self, message: str, *, api_method: str) -> None:
+        super().__init__(message)
+        self.api_method = api_method
 
 
 class ResponseValidationError(GreenStatusError):

@@ -23,13 +23,17 @@ from urllib.parse import urlsplit
 import anyio
 import attrs
 
-from ._exceptions import GreenStatusError
+from ._exceptions import RateLimiterUnavailableError
 from ._ratelimit import MARGIN, WINDOW, RateRequest
 
 if TYPE_CHECKING:
     import redis.asyncio
 
-__all__ = ["RateLimiterUnavailableError", "RedisPlace", "RedisRateLimiter"]
+__all__ = [
+    "RateLimiterUnavailableError",  # lives in _exceptions with the other errors; named here too
+    "RedisPlace",
+    "RedisRateLimiter",
+]
 
 _POLL = 0.05
 """Longest a waiter sleeps between two asks: a release may free a place early."""
@@ -128,16 +132,6 @@ if score and tonumber(score) > until_ then
 end
 return 1
 """
-
-
-class RateLimiterUnavailableError(GreenStatusError):
-    """The rate limiter cannot be asked (its Redis is unreachable, or refused),
-    so nothing was sent: greenstatus never sends unlimited instead.
-    ``api_method`` is the method that was to be sent."""
-
-    def __init__(self, message: str, *, api_method: str) -> None:
-        super().__init__(message)
-        self.api_method = api_method
 
 
 @attrs.define(eq=False)
