@@ -22,6 +22,7 @@ from ._exceptions import (
     RateLimitError,
 )
 from ._methods import ALL_METHODS, UPLOAD_FILE
+from ._validators import at_least, non_negative
 
 __all__ = ["ExponentialBackoff", "NoRetry", "RetryPolicy", "RetrySafety", "retry_safety"]
 
@@ -88,23 +89,6 @@ def _safety(error: GreenStatusError) -> RetrySafety:
     return RetrySafety.FINAL
 
 
-def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ValueError(f"{attribute.name} must be a number >= 0, got {value!r}")
-
-
-def _optional_non_negative(
-    instance: object, attribute: attrs.Attribute[float | None], value: float | None
-) -> None:
-    if value is not None:
-        _non_negative(instance, attribute, value)  # type: ignore[arg-type]
-
-
-def _at_least_one(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{attribute.name} must be a whole number >= 1, got {value!r}")
-
-
 @attrs.frozen(kw_only=True)
 class ExponentialBackoff:
     """Retry what is safe to retry, with capped exponential backoff and full jitter.
@@ -123,12 +107,14 @@ class ExponentialBackoff:
     many seconds instead, within ``max_attempts``.
     """
 
-    max_attempts: int = attrs.field(default=4, validator=_at_least_one)
-    initial: float = attrs.field(default=0.5, validator=_non_negative)
-    max_delay: float = attrs.field(default=8.0, validator=_non_negative)
-    max_retry_after: float = attrs.field(default=120.0, validator=_non_negative)
+    max_attempts: int = attrs.field(default=4, validator=at_least(1))
+    initial: float = attrs.field(default=0.5, validator=non_negative())
+    max_delay: float = attrs.field(default=8.0, validator=non_negative())
+    max_retry_after: float = attrs.field(default=120.0, validator=non_negative())
     retry_ambiguous: bool = False
-    not_ready_delay: float | None = attrs.field(default=None, validator=_optional_non_negative)
+    not_ready_delay: float | None = attrs.field(
+        default=None, validator=attrs.validators.optional(non_negative())
+    )
     uniform: Callable[[float, float], float] = attrs.field(
         default=random.uniform, repr=False, eq=False
     )
