@@ -22,6 +22,7 @@ __all__ = [
     "install_log_filter",
     "mask_urls",
     "masked_request",
+    "safe_str",
     "scrub",
     "scrub_exception",
     "scrub_value",
@@ -39,6 +40,9 @@ _TOKEN_IN_PATH = re.compile(r"(/waInstance[0-9]+/[^/?#\s]+/)[^/?#\s\"'<>]+", re.
 
 # Exception chains are walked to this depth at most: real chains are 2 or 3 deep.
 _MAX_CHAIN = 16
+
+# What an exception whose __str__ raises says instead.
+_UNPRINTABLE = "<unprintable>"
 
 
 class Secret(Generic[T]):
@@ -125,7 +129,7 @@ def _scrub_chain(exc: BaseException, secret: str, depth: int) -> BaseException:
                 kept &= _scrub_chain(member, secret, depth - 1) is member if depth > 0 else False
     if not kept or _shows(exc, secret):
         kind = f"{type(exc).__module__}.{type(exc).__qualname__}"
-        replacement = RedactedError(f"{kind}: {scrub(_safe_str(exc), secret)}")
+        replacement = RedactedError(f"{kind}: {scrub(safe_str(exc, _UNPRINTABLE), secret)}")
         replacement.__cause__ = exc.__cause__
         replacement.__suppress_context__ = True
         return replacement
@@ -180,11 +184,13 @@ def _has_request(response: httpx.Response) -> bool:
     return True
 
 
-def _safe_str(exc: BaseException) -> str:
+def safe_str(exc: BaseException, fallback: str) -> str:
+    """``str(exc)``, or ``fallback`` when the exception's ``__str__`` raises:
+    a broken ``__str__`` must not hide the real error."""
     try:
         return str(exc)
-    except Exception:  # a broken __str__ must not hide the real error
-        return "<unprintable>"
+    except Exception:
+        return fallback
 
 
 def _safe_repr(value: object) -> str:
@@ -197,7 +203,7 @@ def _safe_repr(value: object) -> str:
 def _shows(exc: BaseException, secret: str) -> bool:
     """Whether ``exc`` holds the secret (or any GREEN-API token path) in what it
     shows or anywhere in what it carries."""
-    if any(_text_shows(text, secret) for text in (_safe_str(exc), _safe_repr(exc))):
+    if any(_text_shows(text, secret) for text in (safe_str(exc, _UNPRINTABLE), _safe_repr(exc))):
         return True
     return _reaches(exc, secret)
 
