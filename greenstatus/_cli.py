@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import anyio
 import attrs
 
-from ._client import DEFAULT_API_URL, DEFAULT_MEDIA_URL, AsyncStatusClient
+from ._client import AsyncStatusClient
 from ._exceptions import (
     APIStatusError,
     BadRequestError,
@@ -32,6 +32,7 @@ from ._exceptions import (
     InvalidStatusError,
     LinkCheckError,
 )
+from ._instance import DEFAULT_API_URL, DEFAULT_MEDIA_URL
 from ._readiness import ReadinessProblem
 from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus
 from ._results import SendResult, SentStatus

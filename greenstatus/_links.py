@@ -11,6 +11,7 @@ by hop, so that each hop is judged public before it is asked.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -29,6 +30,8 @@ from ._upload import UPLOAD_MAX
 from ._version import __version__
 
 __all__ = ["CheckedLink", "LinkChecker", "LinkClient", "LinkKind", "fetch_link_facts", "judge"]
+
+logger = logging.getLogger("greenstatus")
 
 V = TypeVar("V")
 
@@ -112,6 +115,26 @@ class LinkChecker:
 
     def was_uploaded(self, url: str) -> bool:
         return url in self._uploaded
+
+    async def look_up(
+        self,
+        shared: httpx.AsyncClient,
+        url: str,
+        *,
+        hop_timeout: httpx.Timeout | None,
+        limit: float | None,
+        private_ok: bool,
+    ) -> LinkFacts:
+        """What ``url``'s host answers, asked over ``shared``'s transports
+        (or remembered): each hop within ``hop_timeout``, all of it within
+        ``limit`` seconds; non-public hosts refused unless ``private_ok``."""
+        client = self.client_for(shared)
+
+        async def fetch(link: str) -> LinkFacts:
+            logger.debug("checking link %s", link)
+            return await fetch_link_facts(client, link, hop_timeout, limit, private_ok=private_ok)
+
+        return await self.facts(url, fetch)
 
     async def facts(self, url: str, fetch: Callable[[str], Awaitable[LinkFacts]]) -> LinkFacts:
         """The facts of ``url``: remembered, or fetched once however many ask

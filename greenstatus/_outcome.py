@@ -1,16 +1,22 @@
 """Turning what happened on the wire into a result or a typed error.
 
-This is the one place that decides what an HTTP answer or a transport failure
-means, so every transport and every retry decision sees the same classification.
+This is the one place that decides what an HTTP answer, a transport failure,
+a raising hook, a timeout or a close means, so every transport and every
+retry decision sees the same classification. The pipeline (``_pipeline.py``)
+sends; this module judges.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
+from collections.abc import AsyncGenerator, Callable
+from typing import TypeVar, cast
 
 import aiohttp
+import attrs
 import httpx
 
 from ._exceptions import (
@@ -19,11 +25,13 @@ from ._exceptions import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    ClientClosedError,
     GreenStatusError,
     NotFoundError,
     PermissionDeniedError,
     QuotaExceededError,
     RateLimitError,
+    ResponseValidationError,
     ServerError,
     UnexpectedError,
 )
@@ -33,12 +41,169 @@ from ._retry_after import parse_retry_after
 
 __all__ = [
     "TRANSPORT_ERRORS",
+    "CallProgress",
+    "attempt_timed_out",
+    "closed_during",
     "connection_error",
-    "decode_body",
+    "exchange_failure",
     "hook_error",
+    "past_deadline",
+    "read_answer",
+    "result_of",
     "status_error",
     "unexpected_error",
 ]
+
+T = TypeVar("T")
+
+
+@attrs.define
+class CallProgress:
+    """Where one call stands, for the error a deadline or a close ends it with."""
+
+    in_flight: bool = False
+    """An attempt is under way (a cut-off one may have been delivered)."""
+    may_have_been_sent: bool = False
+    """An earlier attempt failed in a way that may have been delivered."""
+
+
+async def read_answer(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """At most ``limit`` bytes of the answer (decoded, so a compressed one counts
+    as it expands), and whether that was all of it."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit and response.is_success:
+        return b"", False  # not worth a byte of reading
+    chunks: list[bytes] = []
+    size = 0
+    # httpx's aiter_bytes is an async generator (typed as an iterator).
+    chunks_of = cast("AsyncGenerator[bytes, None]", response.aiter_bytes())
+    async with contextlib.aclosing(chunks_of) as stream:
+        async for chunk in stream:
+            size += len(chunk)
+            if size > limit:
+                chunks.append(chunk[: limit - (size - len(chunk))])
+                return b"".join(chunks), False
+            chunks.append(chunk)
+    return b"".join(chunks), True
+
+
+def result_of(
+    answer: httpx.Response,
+    content: bytes,
+    whole: bool,
+    parse: Callable[[object], T],
+    *,
+    api_method: str,
+    answer_max: int,
+    url: str,
+    secret: str,
+) -> T:
+    """What an answer (its body read, ``whole`` or cut at ``answer_max``) means:
+    the parsed result, or the typed error raised."""
+    if not answer.is_success:
+        # An error answer keeps its meaning, its body cut at the bound.
+        raise status_error(answer, content, api_method=api_method, url=url, secret=secret)
+    if not whole:
+        raise ResponseValidationError(
+            f"{api_method} answered {answer.status_code} with a body over "
+            f"{answer_max} bytes, more than the API documents; it was not read",
+            api_method=api_method,
+            url=url,
+            status_code=answer.status_code,
+            body="",
+        )
+    text = content.decode("utf-8", "replace")
+    problem: str
+    body: object = text  # what the error shows: the JSON where it was JSON
+    try:
+        body = json.loads(content) if content else None
+        return parse(body)
+    except ValueError as exc:  # JSONDecodeError is a ValueError too
+        problem = str(exc)
+    except RecursionError:  # JSON nested deeper than Python reads or walks
+        problem = "it is nested too deeply to read"
+        body = text
+    try:
+        shown = scrub_value(body, secret)
+    except RecursionError:
+        shown = scrub(text, secret)
+    raise ResponseValidationError(
+        scrub(
+            f"{api_method} answered {answer.status_code} with an unexpected body: {problem}",
+            secret,
+        ),
+        api_method=api_method,
+        url=url,
+        status_code=answer.status_code,
+        body=shown,
+    )
+
+
+def exchange_failure(
+    exc: Exception, *, api_method: str, url: str, secret: str, http_closed: bool
+) -> GreenStatusError:
+    """The typed error for an exchange that raised instead of answering."""
+    if isinstance(exc, TRANSPORT_ERRORS):
+        return connection_error(exc, api_method=api_method, url=url, secret=secret)
+    if isinstance(exc, httpx.HTTPStatusError):
+        # A response hook of the user's client raised (raise_for_status() is
+        # a common habit): the answer came, and keeps its meaning.
+        return hook_error(exc, api_method=api_method, url=url, secret=secret)
+    if isinstance(exc, RuntimeError) and http_closed:
+        # httpx refuses a request on a closed client before it leaves.
+        return ClientClosedError(
+            f"{api_method} to {url} was not sent: the http_client was closed",
+            request_sent=False,
+            api_method=api_method,
+            url=url,
+        )
+    # An event hook or a transport of the user's client raised: the request
+    # may have left. Typed, with its chain cleaned, as send_all records it.
+    return unexpected_error(exc, api_method=api_method, secret=secret)
+
+
+def attempt_timed_out(api_method: str, bound: float, url: str) -> APITimeoutError:
+    """An attempt that outlived the bound its rate-limit place was asked for."""
+    return APITimeoutError(
+        f"{api_method} did not complete within {bound:g} s, its timeouts added up; "
+        "it may have been delivered",
+        request_sent=True,
+        api_method=api_method,
+        url=url,
+    )
+
+
+def past_deadline(
+    api_method: str, deadline: float, progress: CallProgress, url: str
+) -> APITimeoutError:
+    """A call its deadline ended. An attempt cut off in flight may have been
+    delivered; so may one that failed ambiguously before. Waiting for the rate
+    limiter or a backoff sent nothing."""
+    sent = progress.in_flight or progress.may_have_been_sent
+    where = "during an attempt" if progress.in_flight else "while waiting"
+    fate = "it may have been delivered" if sent else "it was not sent"
+    return APITimeoutError(
+        f"{api_method} did not complete within its deadline of {deadline:g} s ({where}); {fate}",
+        request_sent=sent,
+        api_method=api_method,
+        url=url,
+    )
+
+
+def closed_during(api_method: str, progress: CallProgress, url: str) -> ClientClosedError:
+    """A call its client (or pool) was closed under; it may have been
+    delivered only if an earlier attempt may have been."""
+    fate = (
+        "an earlier attempt may have been delivered"
+        if progress.may_have_been_sent
+        else "it was not sent"
+    )
+    return ClientClosedError(
+        f"{api_method}: the client was closed while the call waited; {fate}",
+        request_sent=progress.may_have_been_sent,
+        api_method=api_method,
+        url=url,
+    )
 
 
 # What httpx raises when no answer came back, and what httpx-aiohttp lets

@@ -1,0 +1,205 @@
+"""How an ``AsyncStatusClient`` behaves: each option defined, checked and
+documented once.
+
+``ClientOptions`` holds what ``with_options`` may change (a derived client is
+``attrs.evolve`` of it). ``PoolOptions`` holds what a client and those derived
+from it share: the HTTP client, the rate limits and where they are counted.
+The constructor, ``from_env`` and ``with_options`` take these as keywords;
+``tests/test_options.py`` checks that every field reaches all three.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeVar
+
+import attrs
+import httpx
+
+from ._clock import Clock, SystemClock
+from ._exceptions import GreenStatusError
+from ._methods import DOCUMENTED_RATE_LIMITS
+from ._ratelimit import InProcessRateLimiter, RateLimiter
+from ._results import SendResult
+from ._retry import ExponentialBackoff, RetryPolicy
+
+__all__ = [
+    "DEFAULT_MAX_CONCURRENCY",
+    "ClientOptions",
+    "OnResult",
+    "OnRetry",
+    "PoolOptions",
+    "check_concurrency",
+    "check_hook",
+    "check_retry",
+    "run_hook",
+]
+
+DEFAULT_MAX_CONCURRENCY = 16
+
+H = TypeVar("H")
+
+OnRetry = Callable[[int, GreenStatusError, float], Awaitable[None] | None]
+"""``on_retry(attempt, error, delay)``: called before each wait to retry; a
+coroutine function is awaited."""
+OnResult = Callable[[int, SendResult], Awaitable[None] | None]
+"""``on_result(index, result)``: called as each send of ``send_all`` ends; a
+coroutine function is awaited."""
+
+
+def check_concurrency(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
+    return value
+
+
+def check_retry(retry: RetryPolicy) -> RetryPolicy:
+    if not callable(getattr(retry, "next_delay", None)):
+        raise TypeError(f"retry must have next_delay(attempt, error), got {type(retry).__name__}")
+    return retry
+
+
+def check_hook(name: str, hook: H) -> H:
+    if hook is not None and not callable(hook):
+        raise TypeError(f"{name} must be callable, got {type(hook).__name__}")
+    return hook
+
+
+async def run_hook(outcome: Awaitable[None] | None) -> None:
+    """A hook's call: what a coroutine function returns is awaited, never dropped."""
+    if inspect.isawaitable(outcome):
+        await outcome
+
+
+def _timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout | None:
+    if timeout is None or isinstance(timeout, httpx.Timeout):
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ValueError(
+            f"timeout must be a positive number of seconds or an httpx.Timeout, got {timeout!r}"
+        )
+    return httpx.Timeout(float(timeout))
+
+
+def _deadline(deadline: float | None) -> float | None:
+    if deadline is None:
+        return None
+    if isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or not deadline > 0:
+        raise ValueError(f"deadline must be a positive number of seconds, got {deadline!r}")
+    return float(deadline)
+
+
+def _retry(retry: RetryPolicy | None) -> RetryPolicy:
+    return check_retry(retry) if retry is not None else ExponentialBackoff()
+
+
+def _check_links(value: bool) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"check_links must be True or False, got {value!r}")
+    return value
+
+
+def _max_concurrency(value: int) -> int:
+    return check_concurrency("max_concurrency", value)
+
+
+def _on_retry(hook: OnRetry | None) -> OnRetry | None:
+    return check_hook("on_retry", hook)
+
+
+def _clock(clock: Clock | None) -> Clock:
+    return clock if clock is not None else SystemClock()
+
+
+# Each check is a converter, so options are checked in the order they are
+# defined (the order the constructor has always checked them in), and again,
+# harmlessly, by ``attrs.evolve``.
+@attrs.frozen(kw_only=True)
+class ClientOptions:
+    """The options of one client; ``with_options`` derives others from them."""
+
+    max_concurrency: int = attrs.field(default=DEFAULT_MAX_CONCURRENCY, converter=_max_concurrency)
+    """How many sends ``send_all`` runs at once."""
+    timeout: httpx.Timeout | None = attrs.field(default=None, converter=_timeout)
+    """Each HTTP exchange's timeout; ``None``: the HTTP client's own."""
+    deadline: float | None = attrs.field(default=None, converter=_deadline)
+    """Seconds one call may take in all; ``None``: no deadline."""
+    retry: RetryPolicy = attrs.field(factory=ExponentialBackoff, converter=_retry)
+    """The retry policy; ``None`` given is ``ExponentialBackoff()``."""
+    on_retry: OnRetry | None = attrs.field(default=None, converter=_on_retry)
+    """Called before each wait to retry."""
+    check_links: bool = attrs.field(default=False, converter=_check_links)
+    """Check each voice or media link before sending it."""
+
+
+def _rate_limits(rate_limits: Mapping[str, int | None] | None) -> Mapping[str, int]:
+    """GREEN-API's documented limits, with the given ones over them (None: no limit)."""
+    if rate_limits is None:
+        return {}
+    merged = dict(DOCUMENTED_RATE_LIMITS)
+    for name, limit in rate_limits.items():
+        if name not in DOCUMENTED_RATE_LIMITS:
+            known = ", ".join(DOCUMENTED_RATE_LIMITS)
+            raise ValueError(f"rate_limits: {name!r} is not one of {known}")
+        if limit is None:
+            merged.pop(name)
+        elif isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError(
+                f"rate_limits[{name!r}] must be a whole number of requests per second >= 1, "
+                f"got {limit!r}"
+            )
+        else:
+            merged[name] = limit
+    return merged
+
+
+def _rate_limiter(limiter: RateLimiter | None) -> RateLimiter | None:
+    if limiter is not None and not callable(getattr(limiter, "acquire", None)):
+        raise TypeError(
+            f"rate_limiter must have an async acquire(request), got {type(limiter).__name__}"
+        )
+    return limiter
+
+
+def _http_client(http: httpx.AsyncClient | None) -> httpx.AsyncClient | None:
+    if http is not None and not isinstance(http, httpx.AsyncClient):
+        raise TypeError(f"http_client must be an httpx.AsyncClient, got {type(http).__name__}")
+    return http
+
+
+def _transport(transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncBaseTransport | None:
+    if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+        raise TypeError(
+            f"transport must be an httpx.AsyncBaseTransport, got {type(transport).__name__}"
+        )
+    return transport
+
+
+@attrs.frozen(kw_only=True)
+class PoolOptions:
+    """What a client and the clients derived from it share."""
+
+    clock: Clock = attrs.field(factory=SystemClock, converter=_clock)
+    """Where waits happen."""
+    rate_limits: Mapping[str, int] = attrs.field(
+        factory=lambda: dict(DOCUMENTED_RATE_LIMITS), converter=_rate_limits
+    )
+    """Requests per second per method; GREEN-API's documented ones by default."""
+    rate_limiter: RateLimiter | None = attrs.field(default=None, converter=_rate_limiter)
+    """Where the rate limits are counted; ``None``: in this process."""
+    http_client: httpx.AsyncClient | None = attrs.field(default=None, converter=_http_client)
+    """Your own ``httpx.AsyncClient``, never closed by greenstatus."""
+    transport: httpx.AsyncBaseTransport | None = attrs.field(default=None, converter=_transport)
+    """A transport for the client greenstatus creates."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.http_client is not None and self.transport is not None:
+            raise ValueError(
+                "pass either http_client or transport, not both: a transport is for "
+                "the client greenstatus creates; configure your own client's yourself"
+            )
+
+    def limiter(self) -> RateLimiter:
+        """The rate limiter: the one given, or one of this pool's own."""
+        return self.rate_limiter or InProcessRateLimiter(self.clock)

@@ -1,0 +1,351 @@
+"""The one request pipeline: every call to GREEN-API of a client goes through
+``Pipeline.call``, and only here are requests to GREEN-API sent.
+
+A call runs, within its deadline and within a scope that closing the client
+cancels while it waits: the link check it asks for, then attempts. Each
+attempt takes a rate-limit place (held no longer than the attempt can last),
+sends one request through the client's ``httpx.AsyncClient``, reads the answer
+within its bound, and hands what happened to ``_outcome``, which decides what
+it means. The retry policy decides whether another attempt follows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping
+from typing import Generic, TypeVar
+
+import anyio
+import attrs
+import httpx
+
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    ClientClosedError,
+    GreenStatusError,
+    LinkCheckError,
+)
+from ._instance import Instance
+from ._methods import ApiMethod
+from ._options import ClientOptions, check_retry, run_hook
+from ._outcome import (
+    TRANSPORT_ERRORS,
+    CallProgress,
+    attempt_timed_out,
+    closed_during,
+    exchange_failure,
+    past_deadline,
+    read_answer,
+    result_of,
+)
+from ._pool import Session
+from ._ratelimit import RatePlace, RateRequest
+from ._redaction import forget_locals
+from ._retry import NoRetry, RetryPolicy, RetrySafety, retry_safety
+from ._upload import UploadBody, upload_read_timeout
+
+__all__ = ["Pipeline"]
+
+logger = logging.getLogger("greenstatus")
+
+T = TypeVar("T")
+
+_JSON_CONTENT = {"Content-Type": "application/json"}
+_NO_RETRY = NoRetry()
+# How long a place of an attempt with no timeout counts, should its process die.
+_UNBOUNDED_ATTEMPT = 300.0
+
+
+@attrs.frozen
+class _Call(Generic[T]):
+    """One call: what to send, how to read its answer, how often to try."""
+
+    method: ApiMethod
+    parse: Callable[[object], T]
+    policy: RetryPolicy
+    body: bytes | UploadBody | None
+    params: Mapping[str, str] | None
+    before: Callable[[], Awaitable[object]] | None
+    progress: CallProgress = attrs.field(factory=CallProgress)
+
+
+@attrs.frozen(eq=False)
+class Pipeline:
+    """Sends the calls of one client of one instance."""
+
+    instance: Instance
+    session: Session
+    options: ClientOptions
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """The timeout every call runs under."""
+        given = self.options.timeout
+        return given if given is not None else self.session.pool.http.timeout
+
+    async def call(
+        self,
+        method: ApiMethod,
+        parse: Callable[[object], T],
+        retry: RetryPolicy | None,
+        *,
+        json_body: object = None,
+        params: Mapping[str, str] | None = None,
+        upload: UploadBody | None = None,
+        before: Callable[[], Awaitable[object]] | None = None,
+    ) -> T:
+        """One call: ``before`` (a link check), then the attempts, all within
+        the deadline, and within a scope that closing the client cancels while
+        it waits."""
+        self.session.check_open()
+        self.session.pool.check_event_loop()
+        policy = self.options.retry if retry is None else check_retry(retry)
+        body: bytes | UploadBody | None
+        if upload is not None:
+            body = upload
+            if not upload.retryable:
+                policy = _NO_RETRY  # an iterable cannot be read twice
+        else:
+            body = None if json_body is None else _encode_json(json_body)  # once, not per attempt
+        call = _Call(method, parse, policy, body, params, before)
+        calls = self.session.pool.calls
+        url = self.instance.masked_urls[method.name]
+        deadline = self.options.deadline
+        with anyio.CancelScope() as closing:
+            calls[closing] = (self.session, call.progress)
+            try:
+                if deadline is None:
+                    return await self._attempts(call)
+                with anyio.move_on_after(deadline) as scope:
+                    return await self._attempts(call)
+                assert scope.cancelled_caught
+                raise past_deadline(method.name, deadline, call.progress, url)
+            except GreenStatusError as error:
+                # The frames it passed through held answers and requests.
+                forget_locals(error.__traceback__)
+                raise
+            finally:
+                del calls[closing]
+        assert closing.cancelled_caught
+        raise closed_during(method.name, call.progress, url)
+
+    async def _attempts(self, call: _Call[T]) -> T:
+        method, progress = call.method, call.progress
+        url = self.instance.masked_urls[method.name]
+        if call.before is not None:  # within the deadline, like the attempts
+            try:
+                await call.before()
+            except (ClientClosedError, LinkCheckError, RuntimeError):
+                if not self.session.is_closed:
+                    raise
+                # The client or its http_client was closed under the link check:
+                # that, not the link, is why it ended.
+                raise closed_during(method.name, progress, url) from None
+        attempt = 0
+        while True:
+            attempt += 1
+            async with self._place(method) as bound:
+                if self.session.is_closed:
+                    raise closed_during(method.name, progress, url)
+                progress.in_flight = True
+                try:
+                    if bound is None:
+                        return await self._attempt(call)
+                    with anyio.move_on_after(bound) as scope:
+                        return await self._attempt(call)
+                    assert scope.cancelled_caught
+                    raise attempt_timed_out(method.name, bound, url)
+                except GreenStatusError as error:
+                    # The attempt ended (a cancellation leaves it marked in flight).
+                    progress.in_flight = False
+                    progress.may_have_been_sent |= retry_safety(error) is RetrySafety.AMBIGUOUS
+                    delay = (
+                        None if self.session.is_closed else call.policy.next_delay(attempt, error)
+                    )
+                    if delay is None:
+                        raise  # given up, or the client or pool is closed: no retry
+                    delay = max(0.0, float(delay))
+                    await self._report_retry(method, attempt, error, delay)
+            await self.session.pool.clock.sleep(delay)
+
+    @contextlib.asynccontextmanager
+    async def _place(self, method: ApiMethod) -> AsyncIterator[float | None]:
+        """A rate-limit place for one attempt, held for at most the bound it
+        yields (a limiter shared by processes lets a place go after it), and
+        given back whatever ends the attempt; ``None`` when the method has no
+        limit."""
+        pool = self.session.pool
+        limit = pool.limits.get(method.name)
+        if limit is None:
+            yield None
+            return
+        bound = self._attempt_bound()
+        place = await pool.limiter.acquire(
+            RateRequest(self.instance.id_instance, method.name, limit, bound)
+        )
+        try:
+            yield bound
+        finally:
+            await _release(place, method)
+
+    def _attempt_bound(self) -> float:
+        """The longest one attempt can take: its timeouts added up (httpx's
+        bound each read and write, not a server that trickles its answer),
+        within the deadline; ``_UNBOUNDED_ATTEMPT`` when a timeout is off."""
+        timeout = self.timeout
+        parts = (timeout.connect, timeout.write, timeout.read, timeout.pool)
+        bound = _UNBOUNDED_ATTEMPT if None in parts else sum(p for p in parts if p is not None)
+        deadline = self.options.deadline
+        return bound if deadline is None else min(bound, deadline)
+
+    async def _report_retry(
+        self, method: ApiMethod, attempt: int, error: GreenStatusError, delay: float
+    ) -> None:
+        on_retry = self.options.on_retry
+        # An on_retry hook is the application's own report of each retry: the
+        # log then says it once more only at DEBUG.
+        logger.log(
+            logging.WARNING if on_retry is None else logging.DEBUG,
+            "%s attempt %d failed (%s); retrying in %.2f s",
+            method.name,
+            attempt,
+            _reason(error),
+            delay,
+        )
+        if on_retry is not None:
+            await run_hook(on_retry(attempt, error, delay))
+
+    async def _attempt(self, call: _Call[T]) -> T:
+        """Send one request and hand what happened to ``_outcome``.
+
+        No frame of this one holds the request in a local: its URL holds the
+        token, and error tools record the locals of every frame an error passed
+        through. It is built where it is sent.
+        """
+        method, body = call.method, call.body
+        http = self.session.pool.http
+        url = self.instance.masked_urls[method.name]
+        error: BaseException
+        try:
+            if isinstance(body, UploadBody):
+                response = await self._send_upload(call, body)
+            else:
+                # Never a redirect: a status POSTed again to wherever a 3xx
+                # points could be queued twice, and GREEN-API's methods do not move.
+                response = await http.send(self._request(call), follow_redirects=False, stream=True)
+            try:
+                content, whole = await read_answer(response, method.answer_max)
+            finally:
+                await response.aclose()
+        except Exception as exc:
+            problem = body.problem if isinstance(body, UploadBody) else None
+            if problem is not None and (exc is problem or isinstance(exc, TRANSPORT_ERRORS)):
+                # The body's own source or check failed (the transport with it):
+                # that is the error, the caller's own as it is.
+                error = problem
+            else:
+                error = exchange_failure(
+                    exc,
+                    api_method=method.name,
+                    url=url,
+                    secret=self.instance.token.reveal(),
+                    http_closed=http.is_closed,
+                )
+        else:
+            logger.debug("%s answered %d", method.name, response.status_code)
+            return result_of(
+                response,
+                content,
+                whole,
+                call.parse,
+                api_method=method.name,
+                answer_max=method.answer_max,
+                url=url,
+                secret=self.instance.token.reveal(),
+            )
+        # Raised here, outside the except block, so the unmasked transport error is
+        # not left in __context__; each error chains a scrubbed copy instead.
+        raise error
+
+    def _request(self, call: _Call[T]) -> httpx.Request:
+        """The request of one attempt, with the client's defaults merged in."""
+        given = self.options.timeout
+        timeout: httpx.Timeout | httpx._client.UseClientDefault = (
+            given if given is not None else httpx.USE_CLIENT_DEFAULT
+        )
+        body = call.body
+        content: bytes | AsyncIterable[bytes] | None
+        headers: Mapping[str, str] | None
+        if isinstance(body, UploadBody):
+            content, headers = body.open(), body.headers
+            base = self.timeout
+            timeout = httpx.Timeout(
+                connect=base.connect,
+                read=upload_read_timeout(base.read, body.size),
+                write=base.write,
+                pool=base.pool,
+            )
+        else:
+            content, headers = body, (_JSON_CONTENT if body is not None else None)
+        return self.session.pool.http.build_request(
+            call.method.http_method,
+            self.instance.urls.reveal()[call.method.name],
+            params=call.params,
+            content=content,
+            headers=headers,
+            timeout=timeout,
+        )
+
+    async def _send_upload(self, call: _Call[T], body: UploadBody) -> httpx.Response:
+        """Send an upload; a body that fails its own checks cancels it (``abort``),
+        and its problem is raised instead of what the transport made of that."""
+        response: httpx.Response | None = None
+        try:
+            with anyio.CancelScope() as scope:
+                body.scope = scope
+                response = await self.session.pool.http.send(
+                    self._request(call), follow_redirects=False, stream=True
+                )
+        except Exception:
+            if body.problem is None:
+                raise
+        finally:
+            body.scope = None
+            await body.aclose()  # its file is closed, whatever became of the request
+        if body.problem is not None:
+            if response is not None:
+                await response.aclose()
+            raise body.problem
+        assert response is not None  # the scope is only cancelled by abort()
+        return response
+
+
+def _encode_json(body: object) -> bytes:
+    # Compact and UTF-8, as httpx's own json= encodes it, whatever httpx's version.
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _reason(error: GreenStatusError) -> str:
+    """Why an attempt failed, for the log: never the URL or the message."""
+    if isinstance(error, APIStatusError):
+        return f"{type(error).__name__} {error.status_code}"
+    if isinstance(error, APIConnectionError):
+        return f"{type(error).__name__}, request_sent={error.request_sent}"
+    return type(error).__name__
+
+
+async def _release(place: RatePlace, method: ApiMethod) -> None:
+    """Give a place back, whatever cancels the attempt. A limiter that cannot
+    (its Redis is gone) is logged: the place then expires by itself."""
+    with anyio.CancelScope(shield=True):
+        try:
+            await place.release()
+        except Exception as error:
+            logger.warning(
+                "%s: the rate limiter could not release a place (%s); it expires by itself",
+                method.name,
+                type(error).__name__,
+            )
