@@ -20,14 +20,7 @@ import attrs
 
 from ._clock import Clock, SystemClock
 
-__all__ = [
-    "InProcessRateLimiter",
-    "MethodRateLimiter",
-    "RateLimiter",
-    "RatePlace",
-    "RateRequest",
-    "Slot",
-]
+__all__ = ["InProcessRateLimiter", "RateLimiter", "RatePlace", "RateRequest"]
 
 WINDOW = 1.0
 # For clock granularity only: the answer always comes after the arrival.
@@ -78,12 +71,12 @@ class RateLimiter(Protocol):
 class Slot:
     """One request's place in its method's window; ``ended`` is set on release."""
 
-    limiter: MethodRateLimiter | None
+    limiter: MethodRateLimiter
     ended: float | None = None
 
     async def release(self) -> None:
         """The attempt is over (answered, failed or cancelled): start its window."""
-        if self.limiter is not None and self.ended is None:
+        if self.ended is None:
             self.limiter._release(self)
 
 
