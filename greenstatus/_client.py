@@ -13,7 +13,6 @@ import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, NoReturn
-from urllib.parse import urlsplit
 
 import attrs
 import httpx
@@ -84,10 +83,12 @@ from ._results import (
 )
 from ._retry import RetryPolicy
 from ._upload import (
+    UPLOAD_PLACEHOLDER,
     FileSource,
     UploadedFile,
     checked_path,
-    path_name,
+    file_name_of,
+    parse_upload,
     prepare_upload,
 )
 
@@ -634,8 +635,8 @@ class AsyncStatusClient:
         ``file_name`` is the name sent, the path's own by default.
         """
         status = VoiceStatus(
-            url_file=_UPLOAD_PLACEHOLDER,
-            file_name=_name_of(path) if file_name is None else file_name,
+            url_file=UPLOAD_PLACEHOLDER,
+            file_name=file_name_of(path) if file_name is None else file_name,
             background_color=background_color,
             participants=participants,
         )
@@ -659,8 +660,8 @@ class AsyncStatusClient:
         name sent, the path's own by default.
         """
         status = MediaStatus(
-            url_file=_UPLOAD_PLACEHOLDER,
-            file_name=_name_of(path) if file_name is None else file_name,
+            url_file=UPLOAD_PLACEHOLDER,
+            file_name=file_name_of(path) if file_name is None else file_name,
             caption=caption,
             participants=participants,
         )
@@ -750,34 +751,6 @@ class AsyncStatusClient:
 
 def _ignore_body(body: object) -> None:
     return None
-
-
-# Stands for the link while a status built from a local file is checked.
-_UPLOAD_PLACEHOLDER = "https://upload.invalid/pending"
-
-
-def _name_of(path: object) -> str:
-    """The file name ``send_*_file``'s ``path`` gives; a path that gives none is
-    an error naming ``path``, the argument passed, not ``file_name``."""
-    text = checked_path(path, "path")
-    # One stat, before the status is checked: a directory is named as such, not
-    # as a file name without an extension.
-    if os.path.isdir(text):
-        raise InvalidStatusError("path", f"{text!r} is a directory, not a file")
-    return path_name(text, "path")
-
-
-def parse_upload(body: object) -> str:
-    """``{"urlFile": "..."}`` of uploadFile: an absolute http(s) URL, with what
-    a URL may not hold raw (a space in the file's name...) percent-encoded, so
-    that it is a valid ``url_file``."""
-    url = body.get("urlFile") if isinstance(body, dict) else None
-    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
-        raise ValueError(f"urlFile is {url!r}, expected an http(s) URL")
-    try:
-        return check_url_file("urlFile", str(httpx.URL(url)))
-    except (httpx.InvalidURL, InvalidStatusError) as error:
-        raise ValueError(f"urlFile is not a usable link ({error})") from None
 
 
 def _minutes(minutes: int | None) -> dict[str, str] | None:

@@ -9,24 +9,29 @@ import re
 import stat
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Mapping
 from typing import BinaryIO, NoReturn, TypeAlias
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import anyio
 import anyio.to_thread
 import attrs
+import httpx
 
 from ._exceptions import InvalidStatusError
-from ._requests import FILE_NAME_MAX
+from ._requests import FILE_NAME_MAX, check_url_file
 
 __all__ = [
     "CONTENT_TYPES",
     "UPLOAD_MAX",
+    "UPLOAD_PLACEHOLDER",
     "FileSource",
     "UploadBody",
     "UploadedFile",
     "checked_path",
+    "file_name_of",
+    "parse_upload",
     "path_name",
     "prepare_upload",
+    "upload_read_timeout",
 ]
 
 UPLOAD_MAX = 100 * 1024 * 1024
@@ -506,3 +511,31 @@ def upload_read_timeout(read: float | None, size: int | None) -> float | None:
     if read is None or size is None:
         return read
     return read + SECONDS_PER_MIB * size / (1024 * 1024)
+
+
+# Stands for the link while a status built from a local file is checked.
+UPLOAD_PLACEHOLDER = "https://upload.invalid/pending"
+
+
+def file_name_of(path: object) -> str:
+    """The file name ``send_*_file``'s ``path`` gives; a path that gives none is
+    an error naming ``path``, the argument passed, not ``file_name``."""
+    text = checked_path(path, "path")
+    # One stat, before the status is checked: a directory is named as such, not
+    # as a file name without an extension.
+    if os.path.isdir(text):
+        raise InvalidStatusError("path", f"{text!r} is a directory, not a file")
+    return path_name(text, "path")
+
+
+def parse_upload(body: object) -> str:
+    """``{"urlFile": "..."}`` of uploadFile: an absolute http(s) URL, with what
+    a URL may not hold raw (a space in the file's name...) percent-encoded, so
+    that it is a valid ``url_file``."""
+    url = body.get("urlFile") if isinstance(body, dict) else None
+    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError(f"urlFile is {url!r}, expected an http(s) URL")
+    try:
+        return check_url_file("urlFile", str(httpx.URL(url)))
+    except (httpx.InvalidURL, InvalidStatusError) as error:
+        raise ValueError(f"urlFile is not a usable link ({error})") from None
