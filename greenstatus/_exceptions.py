@@ -60,6 +60,10 @@ __all__ = [
 class GreenStatusError(Exception):
     """Base class of every error greenstatus raises.
 
+    An error of one call names the method as ``api_method``, a string such as
+    ``"sendTextStatus"``: the ``.name`` of the request's ``api_method``, which on
+    ``TextStatus`` and the other requests is the method itself, not its name.
+
     Every one survives ``pickle``, ``copy`` and ``deepcopy`` with its fields,
     so it can cross a process pool or a task queue (the chained ``__cause__``
     stays behind, as for any pickled exception).

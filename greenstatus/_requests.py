@@ -344,6 +344,9 @@ class TextStatus:
     """A text status: ``message`` drawn in white on ``background_color``."""
 
     api_method: ClassVar[ApiMethod] = SEND_TEXT_STATUS
+    """The GREEN-API method that sends it: its name, HTTP verb and rate limit.
+    An error of the send names the method by ``api_method`` too, but as a
+    string, this one's ``.name`` (``"sendTextStatus"``...)."""
 
     message: str = attrs.field(validator=_text(max_len=MESSAGE_MAX))
     background_color: str | None = attrs.field(default=None, validator=_color)
@@ -377,6 +380,9 @@ class VoiceStatus:
     """A voice status from a direct link to an .mp3 or .wav file."""
 
     api_method: ClassVar[ApiMethod] = SEND_VOICE_STATUS
+    """The GREEN-API method that sends it: its name, HTTP verb and rate limit.
+    An error of the send names the method by ``api_method`` too, but as a
+    string, this one's ``.name`` (``"sendTextStatus"``...)."""
 
     url_file: str = attrs.field(validator=_url_file)
     file_name: str = attrs.field(validator=_VOICE_FILE_NAME)
@@ -398,6 +404,9 @@ class MediaStatus:
     """A picture or video status from a direct link to the file."""
 
     api_method: ClassVar[ApiMethod] = SEND_MEDIA_STATUS
+    """The GREEN-API method that sends it: its name, HTTP verb and rate limit.
+    An error of the send names the method by ``api_method`` too, but as a
+    string, this one's ``.name`` (``"sendTextStatus"``...)."""
 
     url_file: str = attrs.field(validator=_url_file)
     file_name: str = attrs.field(validator=_MEDIA_FILE_NAME)
