@@ -9,12 +9,33 @@ import httpx
 import pytest
 
 from greenstatus import AsyncStatusClient, NoRetry
-from greenstatus.testing import FakeGreenAPI
+from greenstatus.testing import FakeClock, FakeGreenAPI
 
 ID_INSTANCE = "1101000001"
 # A token shaped like a real one; tests search every log and message for it.
 TOKEN = "d75b3a66374942c5b3c019c698abc2067e151558acbd4123"
 API_URL = "https://1101.api.greenapi.com"
+
+
+@pytest.fixture
+def fake(fake_greenapi: FakeGreenAPI) -> FakeGreenAPI:
+    """A fresh fake GREEN-API for one test: greenstatus's own pytest fixture,
+    the one users get. A module whose fake must differ (its clock, limits or
+    contacts) overrides this, and says why."""
+    return fake_greenapi
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """Virtual time for a client (``clock=``): its waits take none. It starts
+    at 1000 s, so that a window reaching a second back stays positive."""
+    return FakeClock(start=1000.0)
+
+
+def fake_client(fake: FakeGreenAPI, **options: Any) -> AsyncStatusClient:
+    """A client of the fake's instance as users build one, on the fake's
+    in-process transport (``transport=``); ``options`` go to the constructor."""
+    return AsyncStatusClient(fake.id_instance, fake.token, transport=fake.transport(), **options)
 
 
 @asynccontextmanager

@@ -27,6 +27,8 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+# Differs from conftest's fake: the CLI tests run with the suite's own token
+# shape, and statistics need contacts to count.
 @pytest.fixture
 def fake() -> FakeGreenAPI:
     return FakeGreenAPI("1101000001", TOKEN, contacts=("79001234567@c.us",))

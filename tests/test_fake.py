@@ -30,6 +30,9 @@ CONTACTS = ("79001234567@c.us", "447700900123@c.us")
 
 
 class Clock:
+    """The fake's own clock (``clock=``), which tests set by hand: a plain
+    callable at a realistic epoch, not a client's ``FakeClock``."""
+
     def __init__(self) -> None:
         self.now = 1_800_000_000.0
 
@@ -37,6 +40,8 @@ class Clock:
         return self.now
 
 
+# Both differ from conftest's: the fake's time is set by hand, and statistics
+# need contacts to count.
 @pytest.fixture
 def clock() -> Clock:
     return Clock()

@@ -28,7 +28,7 @@ from greenstatus import (
     normalize_chat_id,
 )
 
-from .conftest import API_URL, ID_INSTANCE, TOKEN, Recorder
+from .conftest import API_URL, ID_INSTANCE, TOKEN, Recorder, fake_client
 
 # -- validation: the classes of input, not examples of them -------------------------
 
@@ -339,13 +339,7 @@ async def test_a_deadline_ends_a_wait_in_the_rate_limiter_with_nothing_sent() ->
     from greenstatus.testing import FakeGreenAPI
 
     fake = FakeGreenAPI(ID_INSTANCE, TOKEN)
-    async with AsyncStatusClient(
-        ID_INSTANCE,
-        TOKEN,
-        transport=fake.transport(),
-        rate_limits={"sendTextStatus": 1},
-        deadline=0.3,
-    ) as client:
+    async with fake_client(fake, rate_limits={"sendTextStatus": 1}, deadline=0.3) as client:
         await client.send_text_status("first")
         with anyio.fail_after(5), pytest.raises(APITimeoutError) as excinfo:
             await client.send_text_status("second waits a second for its place")
@@ -378,16 +372,12 @@ async def test_a_deadline_covers_the_backoff_and_keeps_what_the_attempts_said() 
 
     fake = FakeGreenAPI(ID_INSTANCE, TOKEN)
     fake.fail_next(503)  # refused: safe, so the wait that follows sent nothing
-    async with AsyncStatusClient(
-        ID_INSTANCE, TOKEN, transport=fake.transport(), retry=FixedDelay(5.0), deadline=0.3
-    ) as client:
+    async with fake_client(fake, retry=FixedDelay(5.0), deadline=0.3) as client:
         with anyio.fail_after(5), pytest.raises(APITimeoutError) as excinfo:
             await client.send_text_status("hi")
     assert excinfo.value.request_sent is False
     fake.fail_next(502)  # may have been processed: the deadline says so
-    async with AsyncStatusClient(
-        ID_INSTANCE, TOKEN, transport=fake.transport(), retry=FixedDelay(5.0), deadline=0.3
-    ) as client:
+    async with fake_client(fake, retry=FixedDelay(5.0), deadline=0.3) as client:
         with anyio.fail_after(5), pytest.raises(APITimeoutError) as excinfo:
             await client.send_text_status("hi")
     assert excinfo.value.request_sent is True

@@ -11,7 +11,7 @@ from greenstatus import AsyncStatusClient, TextStatus
 from greenstatus.testing import FakeClock, FakeGreenAPI
 
 from . import loopback
-from .conftest import API_URL, ID_INSTANCE, TOKEN, Recorder, url_of
+from .conftest import API_URL, ID_INSTANCE, TOKEN, Recorder, fake_client, url_of
 
 pytestmark = pytest.mark.anyio
 
@@ -377,13 +377,7 @@ async def test_with_options_shares_the_pool_and_changes_only_what_is_given(
 async def test_with_options_shares_the_rate_limiter() -> None:
     clock = FakeClock(start=100.0)
     fake = FakeGreenAPI(ID_INSTANCE, TOKEN, clock=clock.now)
-    async with AsyncStatusClient(
-        ID_INSTANCE,
-        TOKEN,
-        transport=fake.transport(),
-        clock=clock,
-        rate_limits={"sendTextStatus": 1},
-    ) as client:
+    async with fake_client(fake, clock=clock, rate_limits={"sendTextStatus": 1}) as client:
         other = client.with_options(retry=greenstatus.NoRetry())
         await client.send_text_status("first")
         await other.send_text_status("second")  # waits for the first's window

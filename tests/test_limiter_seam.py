@@ -24,6 +24,7 @@ from greenstatus import (
 from greenstatus.testing import DOCUMENTED_RATE_LIMITS, FakeClock, FakeGreenAPI
 
 from . import loopback
+from .conftest import fake_client
 from .loopback import Handler
 
 pytestmark = pytest.mark.anyio
@@ -61,13 +62,8 @@ async def test_each_attempt_asks_for_a_place_of_its_instance_and_method() -> Non
     fake = FakeGreenAPI()
     limiter = Recording()
     fake.fail_next(503)
-    async with AsyncStatusClient(
-        fake.id_instance,
-        fake.token,
-        transport=fake.transport(),
-        rate_limiter=limiter,
-        timeout=httpx.Timeout(3, connect=1),
-        clock=FakeClock(),
+    async with fake_client(
+        fake, rate_limiter=limiter, timeout=httpx.Timeout(3, connect=1), clock=FakeClock()
     ) as client:
         await client.send_text_status("hi")
         await client.get_outgoing_statuses()
@@ -90,13 +86,8 @@ async def test_each_attempt_asks_for_a_place_of_its_instance_and_method() -> Non
 async def test_the_hold_is_bounded_by_the_deadline_and_unlimited_methods_ask_nothing() -> None:
     fake = FakeGreenAPI()
     limiter = Recording()
-    async with AsyncStatusClient(
-        fake.id_instance,
-        fake.token,
-        transport=fake.transport(),
-        rate_limiter=limiter,
-        deadline=2.5,
-        rate_limits={"sendTextStatus": 3},
+    async with fake_client(
+        fake, rate_limiter=limiter, deadline=2.5, rate_limits={"sendTextStatus": 3}
     ) as client:
         await client.send_text_status("hi")
         await client.upload_file(b"x", file_name="a.mp3")  # uploadFile has no limit
@@ -112,9 +103,7 @@ async def test_a_limiter_that_fails_fails_the_call_and_nothing_is_sent() -> None
             raise Unavailable("the limiter is down")
 
     fake = FakeGreenAPI()
-    async with AsyncStatusClient(
-        fake.id_instance, fake.token, transport=fake.transport(), rate_limiter=Down()
-    ) as client:
+    async with fake_client(fake, rate_limiter=Down()) as client:
         with pytest.raises(Unavailable):
             await client.send_text_status("hi")
         (result,) = await client.send_all([TextStatus(message="hi")])
@@ -135,13 +124,7 @@ async def test_a_place_that_cannot_go_back_is_logged_and_the_answer_kept(
 
     fake = FakeGreenAPI()
     fake.fail_next(500)
-    async with AsyncStatusClient(
-        fake.id_instance,
-        fake.token,
-        transport=fake.transport(),
-        rate_limiter=Limiter(),
-        retry=NoRetry(),
-    ) as client:
+    async with fake_client(fake, rate_limiter=Limiter(), retry=NoRetry()) as client:
         with caplog.at_level(logging.WARNING, logger="greenstatus"):
             with pytest.raises(ServerError):  # the attempt's own outcome, not the release's
                 await client.send_text_status("a")
@@ -158,15 +141,7 @@ async def test_one_in_process_limiter_shared_by_two_clients_of_one_instance() ->
     fake = FakeGreenAPI(rate_limits=DOCUMENTED_RATE_LIMITS, clock=clock.now)
     shared = InProcessRateLimiter(clock)
     clients = [
-        AsyncStatusClient(
-            fake.id_instance,
-            fake.token,
-            transport=fake.transport(),
-            rate_limiter=shared,
-            clock=clock,
-            retry=NoRetry(),
-        )
-        for _ in range(2)
+        fake_client(fake, rate_limiter=shared, clock=clock, retry=NoRetry()) for _ in range(2)
     ]
     for round_ in range(4):
         for client in clients:

@@ -25,7 +25,7 @@ from greenstatus import AsyncStatusClient, LinkCheckError
 from greenstatus.testing import FakeGreenAPI
 
 from . import link_host
-from .conftest import served_client
+from .conftest import fake_client, served_client
 from .link_host import LinkHost
 
 pytestmark = pytest.mark.anyio
@@ -148,9 +148,7 @@ async def test_a_non_public_link_is_refused_before_its_first_hop_and_nothing_is_
 async def test_on_the_fakes_transport_a_redirect_to_an_internal_address_is_refused() -> None:
     fake = FakeGreenAPI()  # its file host is files.fake-green-api.invalid: public-looking
     share = fake.host_redirect("share.jpg", "http://127.0.0.2/files/secret-admin")
-    async with AsyncStatusClient(
-        fake.id_instance, fake.token, transport=fake.transport(), check_links=True
-    ) as client:
+    async with fake_client(fake, check_links=True) as client:
         with pytest.raises(LinkCheckError) as excinfo:
             await client.send_media_status(share, "share.jpg")
     assert excinfo.value.reason == "not_public"

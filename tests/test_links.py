@@ -33,11 +33,6 @@ JPEG = b"\xff\xd8\xff" + bytes(497)
 
 
 @pytest.fixture
-def fake() -> FakeGreenAPI:
-    return FakeGreenAPI()
-
-
-@pytest.fixture
 async def client(fake: FakeGreenAPI) -> AsyncIterator[AsyncStatusClient]:
     async with served_client(fake, retry=NoRetry(), check_links=True) as client:
         yield client

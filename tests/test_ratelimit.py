@@ -17,6 +17,8 @@ from greenstatus import (
 )
 from greenstatus.testing import FakeClock, FakeGreenAPI
 
+from .conftest import fake_client
+
 pytestmark = pytest.mark.anyio
 
 
@@ -24,26 +26,15 @@ def voices(count: int) -> list[VoiceStatus]:
     return [VoiceStatus(url_file=f"https://h/{i}.mp3", file_name=f"{i}.mp3") for i in range(count)]
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(start=1000.0)
-
-
+# Differs from conftest's fake: it enforces GREEN-API's own limits, on the
+# clock's virtual time, so the client's limiter meets the server's.
 @pytest.fixture
 def fake(clock: FakeClock) -> FakeGreenAPI:
-    # The fake enforces GREEN-API's own limits, on the same virtual time.
     return FakeGreenAPI(rate_limits=DOCUMENTED_RATE_LIMITS, clock=clock.now)
 
 
 def make_client(fake: FakeGreenAPI, clock: FakeClock, **kwargs: object) -> AsyncStatusClient:
-    return AsyncStatusClient(
-        fake.id_instance,
-        fake.token,
-        transport=fake.transport(),
-        clock=clock,
-        retry=NoRetry(),
-        **kwargs,  # type: ignore[arg-type]
-    )
+    return fake_client(fake, clock=clock, retry=NoRetry(), **kwargs)
 
 
 async def test_twenty_voice_statuses_draw_no_429(fake: FakeGreenAPI, clock: FakeClock) -> None:

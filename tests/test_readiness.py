@@ -33,11 +33,8 @@ BLOCKING = {
 }
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(start=1000.0)
-
-
+# Differs from conftest's fake: it enforces GREEN-API's own limits, on the
+# clock's virtual time, so the client's limiter meets the server's.
 @pytest.fixture
 def fake(clock: FakeClock) -> FakeGreenAPI:
     return FakeGreenAPI(rate_limits=DOCUMENTED_RATE_LIMITS, clock=clock.now)

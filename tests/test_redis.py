@@ -36,6 +36,7 @@ from greenstatus import (
 )
 from greenstatus.testing import DOCUMENTED_RATE_LIMITS, FakeGreenAPI
 
+from .conftest import fake_client
 from .redis_server import RedisServer, free_port, redis_client, redis_server
 
 pytestmark = pytest.mark.anyio
@@ -172,9 +173,7 @@ async def test_an_unreachable_redis_is_a_typed_error_and_nothing_is_sent() -> No
     fake = FakeGreenAPI()
     secret = "r3dis-pa55word"
     limiter = RedisRateLimiter(f"redis://:{secret}@127.0.0.1:{free_port()}/0")
-    async with AsyncStatusClient(
-        fake.id_instance, fake.token, transport=fake.transport(), rate_limiter=limiter
-    ) as client:
+    async with fake_client(fake, rate_limiter=limiter) as client:
         with pytest.raises(RateLimiterUnavailableError) as excinfo:
             await client.send_text_status("hi")
         (result,) = await client.send_all([TextStatus(message="hi")])
@@ -193,13 +192,7 @@ async def test_stopping_redis_mid_run_gives_the_typed_error() -> None:
     fake = FakeGreenAPI()
     with redis_server() as own:
         limiter = RedisRateLimiter(own.url)
-        async with AsyncStatusClient(
-            fake.id_instance,
-            fake.token,
-            transport=fake.transport(),
-            rate_limiter=limiter,
-            retry=NoRetry(),
-        ) as client:
+        async with fake_client(fake, rate_limiter=limiter, retry=NoRetry()) as client:
             await client.send_text_status("before")
             own.stop()
             with pytest.raises(RateLimiterUnavailableError, match="cannot be used"):
@@ -553,9 +546,7 @@ async def test_no_password_or_token_is_reachable_from_a_client_s_error(
 ) -> None:
     fake = FakeGreenAPI()
     limiter = await unavailable_limiter(way, password_server)
-    async with AsyncStatusClient(
-        fake.id_instance, fake.token, transport=fake.transport(), rate_limiter=limiter
-    ) as client:
+    async with fake_client(fake, rate_limiter=limiter) as client:
         error = await caught(client.send_text_status("hi"))
     password_server.stop()
     assert isinstance(error, RateLimiterUnavailableError)

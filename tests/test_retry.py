@@ -31,6 +31,8 @@ from greenstatus import (
 )
 from greenstatus.testing import FakeClock, FakeGreenAPI
 
+from .conftest import fake_client
+
 pytestmark = pytest.mark.anyio
 
 # Jitter pinned to its upper bound, so every wait is exact: 0.5, 1.0, 2.0, ...
@@ -38,25 +40,8 @@ LONGEST = ExponentialBackoff(uniform=lambda low, high: high)
 
 
 @pytest.fixture
-def fake() -> FakeGreenAPI:
-    return FakeGreenAPI()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 async def client(fake: FakeGreenAPI, clock: FakeClock) -> AsyncIterator[AsyncStatusClient]:
-    async with AsyncStatusClient(
-        fake.id_instance,
-        fake.token,
-        transport=fake.transport(),
-        retry=LONGEST,
-        clock=clock,
-        rate_limits=None,
-    ) as status_client:
+    async with fake_client(fake, retry=LONGEST, clock=clock, rate_limits=None) as status_client:
         yield status_client
 
 
@@ -451,10 +436,8 @@ async def test_on_retry_reports_each_retry_and_the_log_only_at_debug(
     seen: list[tuple[int, str, float]] = []
     caplog.set_level(logging.DEBUG, logger="greenstatus")
     fake.fail_next(503, times=2)
-    async with AsyncStatusClient(
-        fake.id_instance,
-        fake.token,
-        transport=fake.transport(),
+    async with fake_client(
+        fake,
         retry=LONGEST,
         clock=clock,
         on_retry=lambda attempt, error, delay: seen.append((attempt, type(error).__name__, delay)),

@@ -24,7 +24,7 @@ from greenstatus import (
 )
 from greenstatus.testing import FakeGreenAPI
 from tests import loopback
-from tests.conftest import ID_INSTANCE, TOKEN
+from tests.conftest import ID_INSTANCE, TOKEN, fake_client
 
 pytestmark = pytest.mark.anyio
 
@@ -81,7 +81,7 @@ async def test_send_all_reports_the_statuses_it_never_started_as_not_sent(
 
 async def test_a_call_waiting_for_the_rate_limiter_ends_typed_at_close() -> None:
     fake = FakeGreenAPI(ID_INSTANCE, TOKEN)
-    client = AsyncStatusClient(ID_INSTANCE, TOKEN, transport=fake.transport())
+    client = fake_client(fake)
     outcomes: list[BaseException | object] = []
 
     async def call() -> None:

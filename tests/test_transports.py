@@ -56,11 +56,6 @@ def anyio_backend(combo: tuple[str, str]) -> str:
     return combo[0]
 
 
-@pytest.fixture
-def fake() -> FakeGreenAPI:
-    return FakeGreenAPI()
-
-
 Connect = Callable[[str, float], AsyncStatusClient]
 
 

@@ -33,7 +33,7 @@ from greenstatus import (
 )
 from greenstatus.testing import FakeGreenAPI
 
-from .conftest import API_URL, ID_INSTANCE, TOKEN, Recorder
+from .conftest import API_URL, ID_INSTANCE, TOKEN, Recorder, fake_client
 
 pytestmark = pytest.mark.anyio
 
@@ -166,7 +166,7 @@ async def test_results_survive_travel(recorder: Recorder) -> None:
     fake.incoming.append(
         {"type": "incoming", "idMessage": "IN1", "timestamp": 2**40, "typeMessage": "imageMessage"}
     )
-    async with AsyncStatusClient(ID_INSTANCE, TOKEN, transport=fake.transport()) as client:
+    async with fake_client(fake) as client:
         sent = await client.send_text_status("hi")
         [result] = await client.send_all([TextStatus(message="again")])
         failed = greenstatus.SendResult(

@@ -30,18 +30,13 @@ from greenstatus import (
 from greenstatus._upload import UPLOAD_MAX
 from greenstatus.testing import FakeClock, FakeGreenAPI
 
-from .conftest import served_client
+from .conftest import fake_client, served_client
 
 pytestmark = pytest.mark.anyio
 
 # Nothing listens here: a request that went to api_url instead of media_url fails.
 DEAD_API_URL = "http://127.0.0.1:9"
 MIB = 1024 * 1024
-
-
-@pytest.fixture
-def fake() -> FakeGreenAPI:
-    return FakeGreenAPI()
 
 
 @pytest.fixture
@@ -424,9 +419,7 @@ def test_a_content_type_is_sent_exactly_as_given_or_refused_unsent(content_type:
 
 async def upload_with_type(content_type: str) -> str:
     fake = FakeGreenAPI()
-    async with AsyncStatusClient(
-        fake.id_instance, fake.token, transport=fake.transport(), retry=NoRetry()
-    ) as client:
+    async with fake_client(fake, retry=NoRetry()) as client:
         try:
             await client.upload_file(b"x", file_name="a.mp3", content_type=content_type)
         except InvalidStatusError as error:
