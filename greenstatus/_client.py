@@ -9,6 +9,7 @@ URLs in ``_instance.py``, what a client shares with those derived from it in
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
@@ -21,13 +22,12 @@ from ._batch import send_all
 from ._clock import Clock
 from ._exceptions import (
     BadRequestError,
-    ClientClosedError,
     GreenStatusError,
     InvalidStatusError,
 )
 from ._http import DEFAULT_TIMEOUT
 from ._instance import DEFAULT_API_URL, DEFAULT_MEDIA_URL, EnvironmentSettings, Instance
-from ._links import CheckedLink, LinkKind, judge
+from ._links import CheckedLink, LinkKind
 from ._methods import (
     DELETE_STATUS,
     DOCUMENTED_RATE_LIMITS,
@@ -50,7 +50,6 @@ from ._options import (
 )
 from ._pipeline import Pipeline
 from ._pool import Pool, Session
-from ._public import why_not_public
 from ._ratelimit import RateLimiter
 from ._readiness import (
     InstanceSettings,
@@ -68,7 +67,6 @@ from ._requests import (
     TextStatus,
     VoiceStatus,
     built_for_caller,
-    check_url_file,
 )
 from ._results import (
     IncomingStatus,
@@ -396,11 +394,8 @@ class AsyncStatusClient:
             and not isinstance(status, TextStatus)
             and not self._pool.links.was_uploaded(status.url_file)
         ):
-            url_file = status.url_file
             kind: LinkKind = "voice" if isinstance(status, VoiceStatus) else "media"
-
-            def before() -> Awaitable[object]:
-                return self.check_link(url_file, kind)
+            before = functools.partial(self._pipeline.check_link, status.url_file, kind)
 
         return await self._pipeline.call(
             status.api_method, parse_sent, retry, json_body=status.to_payload(), before=before
@@ -536,45 +531,7 @@ class AsyncStatusClient:
         Each link is asked once per client: the answer is remembered (save a
         failure to reach the host, a 429 or a 5xx, which are asked again).
         """
-        self._session.check_open()
-        self._pool.check_event_loop()
-        if kind not in ("voice", "media"):
-            raise InvalidStatusError("kind", f"must be 'voice' or 'media', got {kind!r}")
-        check_url_file("url_file", url_file)
-        if self._instance.token.reveal() in url_file:
-            raise InvalidStatusError(
-                "url_file", "holds the API token; it would go to the link's host"
-            )
-        # A HEAD and perhaps a GET, each connecting and reading within the timeout.
-        bound = self.timeout
-        try:
-            facts = await self._pool.links.look_up(
-                self._pool.http,
-                url_file,
-                hop_timeout=self._options.timeout,
-                limit=(
-                    2 * (bound.connect + bound.read)
-                    if bound.connect is not None and bound.read is not None
-                    else None
-                ),
-                # GREEN-API fetches links from where it runs: one on a host off
-                # the public internet (a fake, a gateway of your own) may fetch
-                # them there.
-                private_ok=why_not_public(httpx.URL(self._instance.api_url).host) is not None,
-            )
-        except RuntimeError:  # httpx's refusal of a closed client, between hops
-            if not self.is_closed:
-                raise
-            facts = None
-        if facts is None or (facts.failure is not None and self.is_closed):
-            # Closed under the check: that, not the link, is why it ended.
-            raise ClientClosedError(
-                f"the check of {url_file!r} was cut short: the client was closed",
-                request_sent=False,
-                api_method="check_link",
-                url=url_file,
-            )
-        return judge(facts, kind)
+        return await self._pipeline.check_link(url_file, kind)
 
     async def upload_file(
         self,

@@ -26,9 +26,11 @@ from ._exceptions import (
     APIStatusError,
     ClientClosedError,
     GreenStatusError,
+    InvalidStatusError,
     LinkCheckError,
 )
 from ._instance import Instance
+from ._links import CheckedLink, LinkKind, judge
 from ._methods import ApiMethod
 from ._options import ClientOptions, check_retry, run_hook
 from ._outcome import (
@@ -42,8 +44,10 @@ from ._outcome import (
     result_of,
 )
 from ._pool import Session
+from ._public import why_not_public
 from ._ratelimit import RatePlace, RateRequest
 from ._redaction import forget_locals
+from ._requests import check_url_file
 from ._retry import NoRetry, RetryPolicy, RetrySafety, retry_safety
 from ._upload import UploadBody, upload_read_timeout
 
@@ -131,6 +135,50 @@ class Pipeline:
                 del calls[closing]
         assert closing.cancelled_caught
         raise closed_during(method.name, call.progress, url)
+
+    async def check_link(self, url_file: str, kind: LinkKind) -> CheckedLink:
+        """Ask ``url_file``'s host whether a ``kind`` status from it will show
+        (``AsyncStatusClient.check_link``); through the client's transports,
+        with none of its credentials (``_links``)."""
+        self.session.check_open()
+        self.session.pool.check_event_loop()
+        if kind not in ("voice", "media"):
+            raise InvalidStatusError("kind", f"must be 'voice' or 'media', got {kind!r}")
+        check_url_file("url_file", url_file)
+        if self.instance.token.reveal() in url_file:
+            raise InvalidStatusError(
+                "url_file", "holds the API token; it would go to the link's host"
+            )
+        # A HEAD and perhaps a GET, each connecting and reading within the timeout.
+        bound = self.timeout
+        try:
+            facts = await self.session.pool.links.look_up(
+                self.session.pool.http,
+                url_file,
+                hop_timeout=self.options.timeout,
+                limit=(
+                    2 * (bound.connect + bound.read)
+                    if bound.connect is not None and bound.read is not None
+                    else None
+                ),
+                # GREEN-API fetches links from where it runs: one on a host off
+                # the public internet (a fake, a gateway of your own) may fetch
+                # them there.
+                private_ok=why_not_public(httpx.URL(self.instance.api_url).host) is not None,
+            )
+        except RuntimeError:  # httpx's refusal of a closed client, between hops
+            if not self.session.is_closed:
+                raise
+            facts = None
+        if facts is None or (facts.failure is not None and self.session.is_closed):
+            # Closed under the check: that, not the link, is why it ended.
+            raise ClientClosedError(
+                f"the check of {url_file!r} was cut short: the client was closed",
+                request_sent=False,
+                api_method="check_link",
+                url=url_file,
+            )
+        return judge(facts, kind)
 
     async def _attempts(self, call: _Call[T]) -> T:
         method, progress = call.method, call.progress
