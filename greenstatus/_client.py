@@ -89,6 +89,7 @@ from ._upload import (
     parse_upload,
     prepare_upload,
 )
+from ._validators import whole_number_at_least
 
 __all__ = ["AsyncStatusClient", "OnResult", "OnRetry"]
 
@@ -713,9 +714,8 @@ def _ignore_body(body: object) -> None:
 def _minutes(minutes: int | None) -> dict[str, str] | None:
     if minutes is None:
         return None
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 1:
-        raise ValueError(f"minutes must be a positive whole number, got {minutes!r}")
-    return {"minutes": str(minutes)}
+    checked = whole_number_at_least("minutes", minutes, 1, expected="a positive whole number")
+    return {"minutes": str(checked)}
 
 
 def _check_id_message(id_message: str) -> str:

@@ -23,6 +23,7 @@ from ._methods import DOCUMENTED_RATE_LIMITS
 from ._ratelimit import InProcessRateLimiter, RateLimiter
 from ._results import SendResult
 from ._retry import ExponentialBackoff, RetryPolicy
+from ._validators import positive_number, whole_number_at_least
 
 __all__ = [
     "DEFAULT_MAX_CONCURRENCY",
@@ -49,9 +50,7 @@ coroutine function is awaited."""
 
 
 def check_concurrency(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
-    return value
+    return whole_number_at_least(name, value, 1, expected="a whole number of at least 1")
 
 
 def check_retry(retry: RetryPolicy) -> RetryPolicy:
@@ -75,19 +74,16 @@ async def run_hook(outcome: Awaitable[None] | None) -> None:
 def _timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout | None:
     if timeout is None or isinstance(timeout, httpx.Timeout):
         return timeout
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise ValueError(
-            f"timeout must be a positive number of seconds or an httpx.Timeout, got {timeout!r}"
-        )
-    return httpx.Timeout(float(timeout))
+    seconds = positive_number(
+        "timeout", timeout, expected="a positive number of seconds or an httpx.Timeout"
+    )
+    return httpx.Timeout(float(seconds))
 
 
 def _deadline(deadline: float | None) -> float | None:
     if deadline is None:
         return None
-    if isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or not deadline > 0:
-        raise ValueError(f"deadline must be a positive number of seconds, got {deadline!r}")
-    return float(deadline)
+    return float(positive_number("deadline", deadline, expected="a positive number of seconds"))
 
 
 def _retry(retry: RetryPolicy | None) -> RetryPolicy:
@@ -144,13 +140,13 @@ def _rate_limits(rate_limits: Mapping[str, int | None] | None) -> Mapping[str, i
             raise ValueError(f"rate_limits: {name!r} is not one of {known}")
         if limit is None:
             merged.pop(name)
-        elif isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise ValueError(
-                f"rate_limits[{name!r}] must be a whole number of requests per second >= 1, "
-                f"got {limit!r}"
-            )
         else:
-            merged[name] = limit
+            merged[name] = whole_number_at_least(
+                f"rate_limits[{name!r}]",
+                limit,
+                1,
+                expected="a whole number of requests per second >= 1",
+            )
     return merged
 
 

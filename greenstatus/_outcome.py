@@ -35,8 +35,9 @@ from ._exceptions import (
     ServerError,
     UnexpectedError,
 )
-from ._readiness import not_ready_advice, not_ready_state
-from ._redaction import scrub, scrub_exception, scrub_value
+from ._instance_state import not_ready_state
+from ._readiness import not_ready_advice
+from ._redaction import safe_str, scrub, scrub_exception, scrub_value
 from ._retry_after import parse_retry_after
 
 __all__ = [
@@ -363,7 +364,7 @@ def hook_error(
 def unexpected_error(exc: BaseException, *, api_method: str, secret: str) -> UnexpectedError:
     """The typed error for a failure no rule here foresees: an event hook or a
     transport of the user's client raised, or a bug. The request may have left."""
-    detail = scrub(f"{type(exc).__name__}: {_safe_str(exc) or '(no message)'}", secret)
+    detail = scrub(f"{type(exc).__name__}: {safe_str(exc, '') or '(no message)'}", secret)
     error = UnexpectedError(
         f"{api_method} failed unexpectedly ({detail}); it may have been delivered",
         api_method=api_method,
@@ -395,7 +396,7 @@ def connection_error(
     timed_out = isinstance(source, _TIMEOUTS)
     kind = APITimeoutError if timed_out else APIConnectionError
     root = _root_cause(exc)
-    why = scrub(_safe_str(root), secret)
+    why = scrub(safe_str(root, ""), secret)
     detail = f"{type(root).__name__}: {why}" if why else type(root).__name__
     fate = "it may have been delivered" if request_sent else "it was not sent"
     error = kind(
@@ -426,7 +427,7 @@ def _root_cause(exc: BaseException) -> BaseException:
         # trio reports failed connection attempts as a group of them.
         while isinstance(getattr(link, "exceptions", None), tuple) and link.exceptions:  # type: ignore[attr-defined]
             link = link.exceptions[0]  # type: ignore[attr-defined]
-        if isinstance(link, Exception) and _safe_str(link):
+        if isinstance(link, Exception) and safe_str(link, ""):
             return link
     return exc
 
@@ -442,13 +443,6 @@ def _what_happened(source: BaseException, *, timed_out: bool, sent: bool) -> str
     if timed_out:
         return "timed out" if sent else "timed out connecting"
     return "lost the connection before the answer" if sent else "could not connect"
-
-
-def _safe_str(exc: BaseException) -> str:
-    try:
-        return str(exc)
-    except Exception:  # a broken __str__ must not hide the real error
-        return ""
 
 
 def _chain(exc: BaseException, *, suppressed_too: bool = False) -> list[BaseException]:
