@@ -24,6 +24,8 @@ from greenstatus import (
 )
 from greenstatus.testing import DOCUMENTED_RATE_LIMITS, FakeGreenAPI, FakeReply
 
+from .conftest import served_client
+
 pytestmark = pytest.mark.anyio
 
 CONTACTS = ("79001234567@c.us", "447700900123@c.us")
@@ -291,10 +293,7 @@ async def test_latency_over_the_timeout_is_a_read_timeout_on_the_server(
     fake: FakeGreenAPI,
 ) -> None:
     fake.latency = 2.0
-    async with (
-        fake.serve() as url,
-        AsyncStatusClient(fake.id_instance, fake.token, api_url=url, timeout=0.2) as client,
-    ):
+    async with served_client(fake, timeout=0.2) as client:
         with pytest.raises(APITimeoutError) as excinfo:
             await client.send_text_status("slow")
     assert excinfo.value.request_sent is True

@@ -388,12 +388,7 @@ async def test_a_size_past_all_reason_is_no_size(client: AsyncStatusClient) -> N
 
 async def test_a_host_that_trickles_its_answer_is_cut_off(fake: FakeGreenAPI) -> None:
     lines = [b"HTTP/1.1 200 OK", b"Content-Type: audio/mpeg"] + [b"X-Slow: 1"] * 40
-    async with (
-        fake.serve() as url,
-        AsyncStatusClient(
-            fake.id_instance, fake.token, api_url=url, timeout=0.4, check_links=True
-        ) as client,
-    ):
+    async with served_client(fake, timeout=0.4, check_links=True) as client:
         with loopback.serve(raw_answer(*lines, delay=0.2)) as server:
             started = anyio.current_time()
             with pytest.raises(LinkCheckError, match=r"did not answer within 1\.6 s"):
@@ -404,12 +399,7 @@ async def test_a_host_that_trickles_its_answer_is_cut_off(fake: FakeGreenAPI) ->
 
 async def test_the_deadline_covers_the_link_check(fake: FakeGreenAPI) -> None:
     url_file = "placeholder"
-    async with (
-        fake.serve() as url,
-        AsyncStatusClient(
-            fake.id_instance, fake.token, api_url=url, deadline=0.3, check_links=True
-        ) as client,
-    ):
+    async with served_client(fake, deadline=0.3, check_links=True) as client:
         url_file = fake.host_file("a.mp3", MP3, content_type="audio/mpeg")
         fake.latency = 2.0  # the link's host is slow (the fake serves both)
         with pytest.raises(APITimeoutError) as excinfo:

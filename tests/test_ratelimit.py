@@ -17,7 +17,7 @@ from greenstatus import (
 )
 from greenstatus.testing import FakeClock, FakeGreenAPI
 
-from .conftest import fake_client
+from .conftest import fake_client, served_client
 
 pytestmark = pytest.mark.anyio
 
@@ -164,10 +164,7 @@ async def test_a_cancelled_waiter_frees_its_place(fake: FakeGreenAPI) -> None:
 
 async def test_a_real_server_enforcing_5_per_second_sees_no_429() -> None:
     fake = FakeGreenAPI(rate_limits=DOCUMENTED_RATE_LIMITS)
-    async with (
-        fake.serve() as url,
-        AsyncStatusClient(fake.id_instance, fake.token, api_url=url, retry=NoRetry()) as client,
-    ):
+    async with served_client(fake, retry=NoRetry()) as client:
         results = await client.send_all(voices(12), max_concurrency=12)
     assert [result.error for result in results if not result.ok] == []
     assert len(fake.requests) == 12

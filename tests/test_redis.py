@@ -25,7 +25,6 @@ import redis
 import redis.asyncio
 
 from greenstatus import (
-    AsyncStatusClient,
     GreenStatusError,
     NoRetry,
     RateLimiter,
@@ -36,7 +35,7 @@ from greenstatus import (
 )
 from greenstatus.testing import DOCUMENTED_RATE_LIMITS, FakeGreenAPI
 
-from .conftest import fake_client
+from .conftest import fake_client, served_client
 from .redis_server import RedisServer, free_port, redis_client, redis_server
 
 pytestmark = pytest.mark.anyio
@@ -156,12 +155,7 @@ async def test_a_client_keeps_the_fake_s_limits_with_redis(
     limiter: RedisRateLimiter,
 ) -> None:
     fake = FakeGreenAPI(rate_limits=DOCUMENTED_RATE_LIMITS)
-    async with (
-        fake.serve() as url,
-        AsyncStatusClient(
-            fake.id_instance, fake.token, api_url=url, retry=NoRetry(), rate_limiter=limiter
-        ) as client,
-    ):
+    async with served_client(fake, retry=NoRetry(), rate_limiter=limiter) as client:
         results = await client.send_all(
             [TextStatus(message=f"{n}") for n in range(12)], max_concurrency=12
         )

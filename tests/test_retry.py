@@ -31,7 +31,7 @@ from greenstatus import (
 )
 from greenstatus.testing import FakeClock, FakeGreenAPI
 
-from .conftest import fake_client
+from .conftest import fake_client, served_client
 
 pytestmark = pytest.mark.anyio
 
@@ -162,10 +162,7 @@ async def test_ambiguous_failures_are_retried_when_asked(clock: FakeClock) -> No
 
 async def test_a_real_dropped_connection_is_not_sent_twice(fake: FakeGreenAPI) -> None:
     fake.drop_next()
-    async with (
-        fake.serve() as url,
-        AsyncStatusClient(fake.id_instance, fake.token, api_url=url, retry=LONGEST) as client,
-    ):
+    async with served_client(fake, retry=LONGEST) as client:
         with pytest.raises(APIConnectionError) as excinfo:
             await client.send_text_status("maybe delivered")
     assert excinfo.value.request_sent is True
@@ -176,12 +173,7 @@ async def test_a_real_dropped_connection_is_retried_when_asked(fake: FakeGreenAP
     fake.drop_next()
     clock = FakeClock()
     policy = attrs.evolve(LONGEST, retry_ambiguous=True)
-    async with (
-        fake.serve() as url,
-        AsyncStatusClient(
-            fake.id_instance, fake.token, api_url=url, retry=policy, clock=clock
-        ) as client,
-    ):
+    async with served_client(fake, retry=policy, clock=clock) as client:
         await client.send_text_status("again")
     assert len(fake.requests) == 2
     assert len(fake.statuses) == 1
@@ -461,12 +453,7 @@ async def test_cancelling_during_a_retry_wait_stops_at_once(fake: FakeGreenAPI) 
     fake.fail_next(429, retry_after=60)  # a real 60 s wait, cancelled at once
     waiting = anyio.Event()
     finished = False
-    async with (
-        fake.serve() as url,
-        AsyncStatusClient(
-            fake.id_instance, fake.token, api_url=url, on_retry=lambda *_: waiting.set()
-        ) as client,
-    ):
+    async with served_client(fake, on_retry=lambda *_: waiting.set()) as client:
 
         async def send() -> None:
             nonlocal finished

@@ -31,6 +31,8 @@ from greenstatus import (
 )
 from greenstatus.testing import FakeGreenAPI
 
+from .conftest import served_client
+
 pytestmark = pytest.mark.anyio
 
 COMBOS = [
@@ -296,10 +298,7 @@ async def test_proxies_from_the_environment_are_honoured(
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{free_port()}")  # nobody listens
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    async with (
-        fake.serve() as url,
-        AsyncStatusClient(fake.id_instance, fake.token, api_url=url, retry=NoRetry()) as client,
-    ):
+    async with served_client(fake, retry=NoRetry()) as client:
         with pytest.raises(APIConnectionError) as excinfo:
             await client.send_text_status("hi")
     assert excinfo.value.request_sent is False
@@ -312,10 +311,7 @@ async def test_no_proxy_lets_a_host_bypass_the_environment_proxy(
 ) -> None:
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{free_port()}")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    async with (
-        fake.serve() as url,
-        AsyncStatusClient(fake.id_instance, fake.token, api_url=url, retry=NoRetry()) as client,
-    ):
+    async with served_client(fake, retry=NoRetry()) as client:
         await client.send_text_status("hi")
     assert len(fake.statuses) == 1
 
