@@ -12,6 +12,7 @@ it means. The retry policy decides whether another attempt follows.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping
@@ -278,12 +279,14 @@ class Pipeline:
         url = self.instance.masked_urls[method.name]
         error: BaseException
         try:
+            # Never a redirect: a status POSTed again to wherever a 3xx points
+            # could be queued twice, and GREEN-API's methods do not move.
             if isinstance(body, UploadBody):
-                response = await self._send_upload(call, body)
+                response = await body.send(http, functools.partial(self._request, call))
             else:
-                # Never a redirect: a status POSTed again to wherever a 3xx
-                # points could be queued twice, and GREEN-API's methods do not move.
-                response = await http.send(self._request(call), follow_redirects=False, stream=True)
+                response = await http.send(
+                    self._request(call, body), follow_redirects=False, stream=True
+                )
             try:
                 content, whole = await read_answer(response, method.answer_max)
             finally:
@@ -318,17 +321,19 @@ class Pipeline:
         # not left in __context__; each error chains a scrubbed copy instead.
         raise error
 
-    def _request(self, call: _Call[T]) -> httpx.Request:
-        """The request of one attempt, with the client's defaults merged in."""
+    def _request(
+        self, call: _Call[T], content: bytes | AsyncIterable[bytes] | None
+    ) -> httpx.Request:
+        """The request of one attempt around ``content``, with the client's
+        defaults merged in."""
         given = self.options.timeout
         timeout: httpx.Timeout | httpx._client.UseClientDefault = (
             given if given is not None else httpx.USE_CLIENT_DEFAULT
         )
         body = call.body
-        content: bytes | AsyncIterable[bytes] | None
         headers: Mapping[str, str] | None
         if isinstance(body, UploadBody):
-            content, headers = body.open(), body.headers
+            headers = body.headers
             base = self.timeout
             timeout = httpx.Timeout(
                 connect=base.connect,
@@ -337,7 +342,7 @@ class Pipeline:
                 pool=base.pool,
             )
         else:
-            content, headers = body, (_JSON_CONTENT if body is not None else None)
+            headers = _JSON_CONTENT if body is not None else None
         return self.session.pool.http.build_request(
             call.method.http_method,
             self.instance.urls.reveal()[call.method.name],
@@ -346,29 +351,6 @@ class Pipeline:
             headers=headers,
             timeout=timeout,
         )
-
-    async def _send_upload(self, call: _Call[T], body: UploadBody) -> httpx.Response:
-        """Send an upload; a body that fails its own checks cancels it (``abort``),
-        and its problem is raised instead of what the transport made of that."""
-        response: httpx.Response | None = None
-        try:
-            with anyio.CancelScope() as scope:
-                body.scope = scope
-                response = await self.session.pool.http.send(
-                    self._request(call), follow_redirects=False, stream=True
-                )
-        except Exception:
-            if body.problem is None:
-                raise
-        finally:
-            body.scope = None
-            await body.aclose()  # its file is closed, whatever became of the request
-        if body.problem is not None:
-            if response is not None:
-                await response.aclose()
-            raise body.problem
-        assert response is not None  # the scope is only cancelled by abort()
-        return response
 
 
 def _encode_json(body: object) -> bytes:

@@ -128,6 +128,35 @@ class UploadBody:
                 with anyio.CancelScope(shield=True):
                     await generator.aclose()
 
+    async def send(
+        self,
+        http: httpx.AsyncClient,
+        build: Callable[[bytes | AsyncIterable[bytes]], httpx.Request],
+    ) -> httpx.Response:
+        """Send this upload once, its body fresh: ``build`` makes the request
+        around it (built where it is sent: its URL holds the token, so no local
+        here holds it). A body that fails its own checks cancels the request
+        (``abort``), and its problem is raised instead of what the transport
+        made of that."""
+        response: httpx.Response | None = None
+        content = self.open()
+        try:
+            with anyio.CancelScope() as scope:
+                self.scope = scope
+                response = await http.send(build(content), follow_redirects=False, stream=True)
+        except Exception:
+            if self.problem is None:
+                raise
+        finally:
+            self.scope = None
+            await self.aclose()  # its file is closed, whatever became of the request
+        if self.problem is not None:
+            if response is not None:
+                await response.aclose()
+            raise self.problem
+        assert response is not None  # the scope is only cancelled by abort()
+        return response
+
     async def abort(self, problem: BaseException) -> NoReturn:
         """Stop the upload because of ``problem``, which the attempt raises.
 
