@@ -9,34 +9,21 @@ URLs in ``_instance.py``, what a client shares with those derived from it in
 
 from __future__ import annotations
 
-import functools
 import os
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, NoReturn
 
 import attrs
 import httpx
 
-from ._batch import send_all
 from ._clock import Clock
-from ._exceptions import (
-    BadRequestError,
-    GreenStatusError,
-    InvalidStatusError,
-)
+from ._file_methods import FileMethods
 from ._http import DEFAULT_TIMEOUT
 from ._instance import DEFAULT_API_URL, DEFAULT_MEDIA_URL, EnvironmentSettings, Instance
-from ._links import CheckedLink, LinkKind
+from ._instance_methods import InstanceMethods
 from ._methods import (
-    DELETE_STATUS,
     DOCUMENTED_RATE_LIMITS,
-    GET_INCOMING_STATUSES,
-    GET_OUTGOING_STATUSES,
-    GET_SETTINGS,
-    GET_STATE_INSTANCE,
-    GET_STATUS_STATISTIC,
-    UPLOAD_FILE,
 )
 from ._options import (
     DEFAULT_MAX_CONCURRENCY,
@@ -44,52 +31,17 @@ from ._options import (
     OnResult,
     OnRetry,
     PoolOptions,
-    check_concurrency,
-    check_hook,
-    check_retry,
 )
 from ._pipeline import Pipeline
 from ._pool import Pool, Session
 from ._ratelimit import RateLimiter
-from ._readiness import (
-    InstanceSettings,
-    InstanceState,
-    Readiness,
-    assess,
-    parse_settings,
-    parse_state,
-)
 from ._redaction import Secret, install_log_filter
 from ._requests import (
-    Font,
     MediaStatus,
-    Status,
     TextStatus,
     VoiceStatus,
-    built_for_caller,
-)
-from ._results import (
-    IncomingStatus,
-    OutgoingStatus,
-    SendResult,
-    SentStatus,
-    StatusRecipient,
-    parse_incoming,
-    parse_outgoing,
-    parse_sent,
-    parse_statistic,
 )
 from ._retry import RetryPolicy
-from ._upload import (
-    UPLOAD_PLACEHOLDER,
-    FileSource,
-    UploadedFile,
-    checked_path,
-    file_name_of,
-    parse_upload,
-    prepare_upload,
-)
-from ._validators import whole_number_at_least
 
 __all__ = ["AsyncStatusClient", "OnResult", "OnRetry"]
 
@@ -104,7 +56,7 @@ class _NotGiven:
 _NOT_GIVEN = _NotGiven()
 
 
-class AsyncStatusClient:
+class AsyncStatusClient(FileMethods, InstanceMethods):
     """An async client for the status methods of one GREEN-API instance.
 
     Every request goes through one ``httpx.AsyncClient``: your ``http_client``,
@@ -379,358 +331,3 @@ class AsyncStatusClient:
         it end (on your own ``http_client``, which stays open, as it would have).
         """
         await self._session.close(owns_pool=self._owns_pool)
-
-    # -- sending -----------------------------------------------------------------
-
-    async def send(self, status: Status, *, retry: RetryPolicy | None = None) -> SentStatus:
-        """Send one status; returns its id once GREEN-API has queued it."""
-        if not isinstance(status, _STATUS_TYPES):
-            raise TypeError(
-                "status must be a TextStatus, VoiceStatus or MediaStatus, "
-                f"got {type(status).__name__}"
-            )
-        before: Callable[[], Awaitable[object]] | None = None
-        if (
-            self._options.check_links
-            and not isinstance(status, TextStatus)
-            and not self._pool.links.was_uploaded(status.url_file)
-        ):
-            kind: LinkKind = "voice" if isinstance(status, VoiceStatus) else "media"
-            before = functools.partial(self._pipeline.check_link, status.url_file, kind)
-
-        return await self._pipeline.call(
-            status.api_method, parse_sent, retry, json_body=status.to_payload(), before=before
-        )
-
-    async def send_all(
-        self,
-        statuses: Iterable[Status],
-        *,
-        max_concurrency: int | None = None,
-        on_result: OnResult | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> list[SendResult]:
-        """Send many statuses concurrently; one result per status, in input order.
-
-        A failed status becomes a result with ``error`` set and never stops the
-        others. Cancelling the caller cancels every send still under way.
-        ``on_result(index, result)`` is called as each send ends (for progress);
-        a coroutine function is awaited.
-        """
-        requests = list(statuses)
-        for index, status in enumerate(requests):
-            if not isinstance(status, _STATUS_TYPES):
-                raise TypeError(
-                    f"statuses[{index}] must be a TextStatus, VoiceStatus or MediaStatus, "
-                    f"got {type(status).__name__}"
-                )
-        check_hook("on_result", on_result)
-        limit = (
-            self._options.max_concurrency
-            if max_concurrency is None
-            else check_concurrency("max_concurrency", max_concurrency)
-        )
-        self._session.check_open()  # a closed client refuses before anything starts
-        self._pool.check_event_loop()
-        if self._pool.max_in_flight is not None:
-            # More sends in flight than the own pool has connections would only
-            # queue in the transport, which costs more than waiting here.
-            limit = min(limit, self._pool.max_in_flight)
-        return await send_all(
-            self,
-            requests,
-            limit=limit,
-            on_result=on_result,
-            retry=retry,
-            session=self._session,
-            instance=self._instance,
-        )
-
-    async def send_text_status(
-        self,
-        message: str,
-        *,
-        background_color: str | None = None,
-        font: Font | str | None = None,
-        participants: Iterable[str] = (),
-        retry: RetryPolicy | None = None,
-    ) -> SentStatus:
-        """Send a text status (see [`TextStatus`][greenstatus.TextStatus])."""
-        with built_for_caller():
-            status = TextStatus(
-                message=message,
-                background_color=background_color,
-                font=font,
-                participants=participants,
-            )
-        return await self.send(status, retry=retry)
-
-    async def send_voice_status(
-        self,
-        url_file: str,
-        file_name: str,
-        *,
-        background_color: str | None = None,
-        participants: Iterable[str] = (),
-        retry: RetryPolicy | None = None,
-    ) -> SentStatus:
-        """Send a voice status (see [`VoiceStatus`][greenstatus.VoiceStatus])."""
-        return await self.send(
-            VoiceStatus(
-                url_file=url_file,
-                file_name=file_name,
-                background_color=background_color,
-                participants=participants,
-            ),
-            retry=retry,
-        )
-
-    async def send_media_status(
-        self,
-        url_file: str,
-        file_name: str,
-        *,
-        caption: str | None = None,
-        participants: Iterable[str] = (),
-        retry: RetryPolicy | None = None,
-    ) -> SentStatus:
-        """Send a picture or video status (see [`MediaStatus`][greenstatus.MediaStatus])."""
-        return await self.send(
-            MediaStatus(
-                url_file=url_file, file_name=file_name, caption=caption, participants=participants
-            ),
-            retry=retry,
-        )
-
-    async def delete_status(self, id_message: str, *, retry: RetryPolicy | None = None) -> None:
-        """Delete one of the account's statuses."""
-        await self._pipeline.call(
-            DELETE_STATUS,
-            _ignore_body,
-            retry,
-            json_body={"idMessage": _check_id_message(id_message)},
-        )
-
-    # -- files ---------------------------------------------------------------------
-
-    async def check_link(self, url_file: str, kind: LinkKind) -> CheckedLink:
-        """Check that a ``kind`` ("voice" or "media") status from ``url_file``
-        will show, by asking the link's host what it serves.
-
-        A HEAD request goes to the link (a one-byte ranged GET where HEAD is not
-        answered 2xx), through the transports and event hooks of this client's
-        ``httpx.AsyncClient`` but with none of its headers, cookies or auth,
-        following the host's redirects hop by hop; GREEN-API's token never goes
-        there. A link that leads off the public internet (an internal address,
-        a local name) is refused before that address is asked, unless
-        ``api_url`` is off it too. The link is
-        refused with [`LinkCheckError`][greenstatus.LinkCheckError] when it does not answer 2xx, is
-        served as ``application/octet-stream``, with no type, or with a type
-        that does not fit the kind (audio for voice; image or video for media),
-        as an attachment, or is over 100 MB. Nothing goes to GREEN-API.
-
-        Each link is asked once per client: the answer is remembered (save a
-        failure to reach the host, a 429 or a 5xx, which are asked again).
-        """
-        return await self._pipeline.check_link(url_file, kind)
-
-    async def upload_file(
-        self,
-        file: FileSource,
-        *,
-        file_name: str | None = None,
-        content_type: str | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> UploadedFile:
-        """Upload a file to GREEN-API's file host; its ``url_file`` is a direct
-        link (kept 15 days) for
-        [`send_voice_status`][greenstatus.AsyncStatusClient.send_voice_status] or
-        [`send_media_status`][greenstatus.AsyncStatusClient.send_media_status].
-
-        ``file`` is a path (streamed from disk, never read whole), ``bytes``,
-        or an async iterable of bytes. The raw file is the body of a POST to
-        ``{media_url}/waInstance{id}/uploadFile/{token}``, with ``Content-Type``
-        from the name's extension unless ``content_type`` is given, and the name
-        (a path's own name unless ``file_name`` is given) in ``GA-Filename``.
-
-        A file over 100 MB, empty, missing or unreadable is an
-        [`InvalidStatusError`][greenstatus.InvalidStatusError] naming ``file``, before a
-        byte is sent.
-        An upload from a path or bytes is retried as the retry policy says,
-        even after an ambiguous failure: a second upload only makes a second
-        link. An upload from an iterable is never retried. A file whose size,
-        modification time or identity changes while it is read is refused
-        (an ``InvalidStatusError`` naming ``file``) before its last bytes go
-        out, so no link is made of it.
-        """
-        self._session.check_open()
-        upload = await prepare_upload(file, file_name, content_type)
-        url_file = await self._pipeline.call(UPLOAD_FILE, parse_upload, retry, upload=upload)
-        self._pool.links.uploaded(url_file)
-        return UploadedFile(
-            url_file=url_file,
-            file_name=upload.file_name,
-            content_type=upload.content_type,
-            size=upload.sent if upload.size is None else upload.size,
-        )
-
-    async def send_voice_file(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        background_color: str | None = None,
-        participants: Iterable[str] = (),
-        file_name: str | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> SentStatus:
-        """Upload a local .mp3 or .wav file, then send it as a voice status.
-
-        Everything is checked first, as [`VoiceStatus`][greenstatus.VoiceStatus] checks it (the
-        file's extension, ``background_color``, ``participants``), and the file
-        itself (it exists, is readable, is at most 100 MB): a bad argument
-        uploads nothing, and a problem of the file names ``path``. A file that
-        changes while it is uploaded is refused, and no status is sent.
-        ``file_name`` is the name sent, the path's own by default.
-        """
-        status = VoiceStatus(
-            url_file=UPLOAD_PLACEHOLDER,
-            file_name=file_name_of(path) if file_name is None else file_name,
-            background_color=background_color,
-            participants=participants,
-        )
-        return await self._send_uploaded(status, path, retry)
-
-    async def send_media_file(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        caption: str | None = None,
-        participants: Iterable[str] = (),
-        file_name: str | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> SentStatus:
-        """Upload a local picture or video, then send it as a media status.
-
-        Checked first as [`MediaStatus`][greenstatus.MediaStatus] checks it (extension, caption,
-        participants), and the file itself: a bad argument uploads nothing,
-        and a problem of the file names ``path``. A file that changes while it
-        is uploaded is refused, and no status is sent. ``file_name`` is the
-        name sent, the path's own by default.
-        """
-        status = MediaStatus(
-            url_file=UPLOAD_PLACEHOLDER,
-            file_name=file_name_of(path) if file_name is None else file_name,
-            caption=caption,
-            participants=participants,
-        )
-        return await self._send_uploaded(status, path, retry)
-
-    async def _send_uploaded(
-        self,
-        status: VoiceStatus | MediaStatus,
-        path: str | os.PathLike[str],
-        retry: RetryPolicy | None,
-    ) -> SentStatus:
-        """Upload ``path`` under the checked status's file name, then send the link.
-
-        A problem of the file itself (missing, unreadable, too large, changed
-        while it was read) names ``path``, the argument the caller passed."""
-        checked = checked_path(path, "path")  # a bytes path is never taken for bytes
-        try:
-            uploaded = await self.upload_file(checked, file_name=status.file_name, retry=retry)
-        except InvalidStatusError as error:
-            if type(error) is InvalidStatusError and error.field == "file":
-                error.field = "path"
-                error.args = (f"path: {error.problem}",)
-            raise
-        return await self.send(attrs.evolve(status, url_file=uploaded.url_file), retry=retry)
-
-    # -- reading -----------------------------------------------------------------
-
-    async def get_status_statistic(
-        self, id_message: str, *, retry: RetryPolicy | None = None
-    ) -> list[StatusRecipient]:
-        """Who a status was sent to, and whether it was delivered or read."""
-        return await self._pipeline.call(
-            GET_STATUS_STATISTIC,
-            parse_statistic,
-            retry,
-            params={"idMessage": _check_id_message(id_message)},
-        )
-
-    async def get_incoming_statuses(
-        self, minutes: int | None = None, *, retry: RetryPolicy | None = None
-    ) -> list[IncomingStatus]:
-        """Statuses contacts posted in the last ``minutes`` (GREEN-API's default: 1440)."""
-        return await self._pipeline.call(
-            GET_INCOMING_STATUSES, parse_incoming, retry, params=_minutes(minutes)
-        )
-
-    async def get_outgoing_statuses(
-        self, minutes: int | None = None, *, retry: RetryPolicy | None = None
-    ) -> list[OutgoingStatus]:
-        """The account's own statuses of the last ``minutes`` (GREEN-API's default: 1440)."""
-        return await self._pipeline.call(
-            GET_OUTGOING_STATUSES, parse_outgoing, retry, params=_minutes(minutes)
-        )
-
-    # -- the instance ----------------------------------------------------------------
-
-    async def get_state_instance(self, *, retry: RetryPolicy | None = None) -> InstanceState:
-        """The instance's state (getStateInstance): ``InstanceState.AUTHORIZED``
-        when it can send. A state GREEN-API adds later comes back as is."""
-        return await self._pipeline.call(GET_STATE_INSTANCE, parse_state, retry)
-
-    async def get_settings(self, *, retry: RetryPolicy | None = None) -> InstanceSettings:
-        """The instance's settings (getSettings) that matter to statuses."""
-        return await self._pipeline.call(GET_SETTINGS, parse_settings, retry)
-
-    async def check_ready(self, *, retry: RetryPolicy | None = None) -> Readiness:
-        """Whether statuses sent now will be seen, and what is in the way.
-
-        Asks getStateInstance, then getSettings, each within its rate limit
-        (1 request/s). The result says whether the instance can send
-        (``can_send``), whether statistics and outgoing statuses will be
-        recorded (``statistics_available``), and lists each problem with a hint.
-        Errors of the calls themselves (a wrong token: 401) are raised.
-        """
-        state = await self.get_state_instance(retry=retry)
-        try:
-            # A not-ready instance may refuse its settings too: no use asking again.
-            settings: InstanceSettings | None = await self.get_settings(
-                retry=_UntilNotReady(self._options.retry if retry is None else check_retry(retry))
-            )
-        except BadRequestError as error:
-            if not error.instance_not_ready:
-                raise
-            settings = None  # a starting instance may not answer with its settings yet
-        return assess(state, settings)
-
-
-def _ignore_body(body: object) -> None:
-    return None
-
-
-def _minutes(minutes: int | None) -> dict[str, str] | None:
-    if minutes is None:
-        return None
-    checked = whole_number_at_least("minutes", minutes, 1, expected="a positive whole number")
-    return {"minutes": str(checked)}
-
-
-def _check_id_message(id_message: str) -> str:
-    if not isinstance(id_message, str) or not id_message.strip():
-        raise ValueError(f"id_message must be a non-empty str, got {id_message!r}")
-    return id_message
-
-
-@attrs.frozen
-class _UntilNotReady:
-    """A retry policy as ``policy``, except that an instance not ready is final."""
-
-    policy: RetryPolicy
-
-    def next_delay(self, attempt: int, error: GreenStatusError) -> float | None:
-        if isinstance(error, BadRequestError) and error.instance_not_ready:
-            return None
-        return self.policy.next_delay(attempt, error)
