@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Sequence
-from typing import Protocol, cast
+from collections.abc import Sequence
+from typing import cast
 
 import anyio
 import anyio.lowlevel
 
 from ._exceptions import ClientClosedError, GreenStatusError, UnexpectedError
+from ._hooks import OnResult, run_hook
 from ._instance import Instance
-from ._options import OnResult, run_hook
-from ._outcome import unexpected_error
-from ._pool import Session
+from ._pipeline import Pipeline
+from ._redaction import safe_str, scrub, scrub_exception
 from ._requests import Status
-from ._results import SendResult, SentStatus
+from ._results import SendResult
 from ._retry import RetryPolicy
 
 __all__ = ["send_all"]
@@ -23,20 +23,13 @@ __all__ = ["send_all"]
 logger = logging.getLogger("greenstatus")
 
 
-class Sender(Protocol):
-    def send(self, status: Status, *, retry: RetryPolicy | None = None) -> Awaitable[SentStatus]:
-        """Send one status: what ``AsyncStatusClient.send`` does."""
-
-
 async def send_all(
-    sender: Sender,
+    pipeline: Pipeline,
     statuses: Sequence[Status],
     *,
     limit: int,
     on_result: OnResult | None,
     retry: RetryPolicy | None,
-    session: Session,
-    instance: Instance,
 ) -> list[SendResult]:
     """Send ``statuses`` with at most ``limit`` in flight; a failed status
     becomes a result with ``error`` set and never stops the others."""
@@ -44,12 +37,12 @@ async def send_all(
     queue = iter(enumerate(statuses))
 
     async def one(status: Status) -> SendResult:
-        if session.is_closed:
+        if pipeline.session.is_closed:
             # Not started when the client (or its pool) was closed: not sent,
             # and no bug to report.
-            return SendResult(status, error=_not_started(status, instance))
+            return SendResult(status, error=_not_started(status, pipeline.instance))
         try:
-            sent = await sender.send(status, retry=retry)
+            sent = await pipeline.send_status(status, retry)
         except UnexpectedError as error:
             # A bug or a raising hook: logged, as a traceback to report.
             logger.exception("%s failed unexpectedly", status.api_method.name)
@@ -57,11 +50,7 @@ async def send_all(
         except GreenStatusError as error:
             return SendResult(status, error=error)
         except Exception as bug:  # one status's bug must not sink the others
-            failure = unexpected_error(
-                bug, api_method=status.api_method.name, secret=instance.token.reveal()
-            )
-            logger.error("%s", failure, exc_info=failure.__cause__)  # noqa: TRY400 - cleaned
-            return SendResult(status, error=failure)
+            return SendResult(status, error=_unexpected(status, bug, pipeline.instance))
         return SendResult(status, id_message=sent.id_message)
 
     async def worker() -> None:
@@ -85,6 +74,23 @@ async def send_all(
             group.start_soon(worker)
     # The group only ends normally once every worker has filled its slots.
     return cast("list[SendResult]", results)
+
+
+def _unexpected(status: Status, bug: Exception, instance: Instance) -> UnexpectedError:
+    """What send_all records for a failure it could not foresee; logged with
+    its traceback (token masked), since it is a bug to report."""
+    name = status.api_method.name
+    cleaned = scrub_exception(bug, instance.token.reveal())
+    detail = scrub(
+        f"{type(bug).__name__}: {safe_str(bug, '<unprintable>')}", instance.token.reveal()
+    )
+    logger.error("%s failed unexpectedly (%s)", name, detail, exc_info=cleaned)
+    error = UnexpectedError(
+        f"{name} failed unexpectedly ({detail}); the status may have been delivered",
+        api_method=name,
+    )
+    error.__cause__ = cleaned
+    return error
 
 
 def _not_started(status: Status, instance: Instance) -> ClientClosedError:

@@ -1,10 +1,11 @@
 """AsyncStatusClient: one GREEN-API instance, one shared HTTP connection pool.
 
-The public client: construction, lifecycle, and the public methods, each a few
-lines that check their arguments and hand one call to the pipeline
-(``_pipeline.py``). Options are defined in ``_options.py``, the instance's
-URLs in ``_instance.py``, what a client shares with those derived from it in
-``_pool.py``, ``send_all`` in ``_batch.py``.
+The public client's construction, ``with_options`` and lifecycle. Its methods
+are written in the parts it inherits (``_status_methods.py``,
+``_file_methods.py``, ``_instance_methods.py``), each handing one call to the
+pipeline (``_pipeline.py``). Options are defined in ``_options.py``, the
+instance's URLs in ``_instance.py``, what a client shares with those derived
+from it in ``_pool.py``.
 """
 
 from __future__ import annotations
@@ -19,33 +20,21 @@ import httpx
 
 from ._clock import Clock
 from ._file_methods import FileMethods
+from ._hooks import OnResult, OnRetry
 from ._http import DEFAULT_TIMEOUT
 from ._instance import DEFAULT_API_URL, DEFAULT_MEDIA_URL, EnvironmentSettings, Instance
 from ._instance_methods import InstanceMethods
 from ._methods import (
     DOCUMENTED_RATE_LIMITS,
 )
-from ._options import (
-    DEFAULT_MAX_CONCURRENCY,
-    ClientOptions,
-    OnResult,
-    OnRetry,
-    PoolOptions,
-)
+from ._options import DEFAULT_MAX_CONCURRENCY, ClientOptions, PoolOptions, check_in_order
 from ._pipeline import Pipeline
 from ._pool import Pool, Session
 from ._ratelimit import RateLimiter
 from ._redaction import Secret, install_log_filter
-from ._requests import (
-    MediaStatus,
-    TextStatus,
-    VoiceStatus,
-)
 from ._retry import RetryPolicy
 
 __all__ = ["AsyncStatusClient", "OnResult", "OnRetry"]
-
-_STATUS_TYPES = (TextStatus, VoiceStatus, MediaStatus)
 
 
 class _NotGiven:
@@ -148,17 +137,17 @@ class AsyncStatusClient(FileMethods, InstanceMethods):
         if pool.owned:
             # The timeout is set on greenstatus's own client itself.
             options = attrs.evolve(options, timeout=None)
-        self._adopt(instance, pool, options, owns_pool=pool.owned)
+        # The first client of greenstatus's own pool closes it.
+        self._adopt(instance, pool, options, closes_pool=pool.owned)
         install_log_filter()
 
     def _adopt(
-        self, instance: Instance, pool: Pool, options: ClientOptions, *, owns_pool: bool
+        self, instance: Instance, pool: Pool, options: ClientOptions, *, closes_pool: bool
     ) -> None:
         self._instance = instance
         self._pool = pool
         self._options = options
-        self._owns_pool = owns_pool
-        self._session = Session(pool)
+        self._session = Session(pool, closes_pool=closes_pool)
         self._pipeline = Pipeline(instance, self._session, options)
 
     @classmethod
@@ -242,12 +231,12 @@ class AsyncStatusClient(FileMethods, InstanceMethods):
             # On greenstatus's own client None is its default; on a user's,
             # the user client's own timeout.
             changes["timeout"] = DEFAULT_TIMEOUT
-        # The same instance and pool (so the same rate limiter), other options,
-        # and a life of its own.
+        # The same instance and pool (so the same rate limiter), other options
+        # (checked in the order this method has always checked them), and a
+        # life of its own.
+        options = attrs.evolve(self._options, **check_in_order(changes))
         derived = object.__new__(type(self))
-        derived._adopt(
-            self._instance, self._pool, attrs.evolve(self._options, **changes), owns_pool=False
-        )
+        derived._adopt(self._instance, self._pool, options, closes_pool=False)
         return derived
 
     @property
@@ -330,4 +319,4 @@ class AsyncStatusClient(FileMethods, InstanceMethods):
         delivered; a request on the wire ends as the closed connection makes
         it end (on your own ``http_client``, which stays open, as it would have).
         """
-        await self._session.close(owns_pool=self._owns_pool)
+        await self._session.close()

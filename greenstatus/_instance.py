@@ -26,7 +26,6 @@ __all__ = [
     "DEFAULT_MEDIA_URL",
     "EnvironmentSettings",
     "Instance",
-    "check_id_instance",
 ]
 
 DEFAULT_API_URL = "https://api.green-api.com"

@@ -22,14 +22,16 @@ import attrs
 import httpcore
 import httpx
 
-from ._exceptions import LinkCheckError
+from ._exceptions import InvalidStatusError, LinkCheckError
 from ._numbers import whole_number
 from ._outcome import TRANSPORT_ERRORS
 from ._public import Address, why_not_public, why_not_public_address
+from ._redaction import Secret
+from ._requests import check_url_file
 from ._upload import UPLOAD_MAX
 from ._version import __version__
 
-__all__ = ["CheckedLink", "LinkChecker", "LinkClient", "LinkKind", "fetch_link_facts", "judge"]
+__all__ = ["CheckedLink", "LinkChecker", "LinkKind", "judge"]
 
 logger = logging.getLogger("greenstatus")
 
@@ -95,7 +97,8 @@ class LinkFacts:
 
 
 class LinkChecker:
-    """What one client knows of links: those its uploads made, and those checked."""
+    """What one pool knows of links (so the clients on it): those uploads made,
+    and those checked."""
 
     def __init__(self) -> None:
         self._uploaded: OrderedDict[str, None] = OrderedDict()
@@ -115,6 +118,38 @@ class LinkChecker:
 
     def was_uploaded(self, url: str) -> bool:
         return url in self._uploaded
+
+    async def check(
+        self,
+        shared: httpx.AsyncClient,
+        url_file: str,
+        kind: LinkKind,
+        *,
+        token: Secret[str],
+        bounds: httpx.Timeout,
+        hop_timeout: httpx.Timeout | None,
+        api_url: str,
+    ) -> LinkFacts:
+        """What ``url_file``'s host answers for a ``kind`` status, its
+        arguments checked first: a HEAD and perhaps a GET, each connecting and
+        reading within ``bounds``, over ``shared``'s transports."""
+        if kind not in ("voice", "media"):
+            raise InvalidStatusError("kind", f"must be 'voice' or 'media', got {kind!r}")
+        check_url_file("url_file", url_file)
+        if token.reveal() in url_file:
+            raise InvalidStatusError(
+                "url_file", "holds the API token; it would go to the link's host"
+            )
+        connect, read = bounds.connect, bounds.read
+        return await self.look_up(
+            shared,
+            url_file,
+            hop_timeout=hop_timeout,
+            limit=2 * (connect + read) if connect is not None and read is not None else None,
+            # GREEN-API fetches links from where it runs: one on a host off the
+            # public internet (a fake, a gateway of your own) may fetch them there.
+            private_ok=why_not_public(httpx.URL(api_url).host) is not None,
+        )
 
     async def look_up(
         self,

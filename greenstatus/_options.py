@@ -10,43 +10,29 @@ The constructor, ``from_env`` and ``with_options`` take these as keywords;
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TypeVar
+from collections.abc import Mapping
+from typing import Any
 
 import attrs
 import httpx
 
 from ._clock import Clock, SystemClock
-from ._exceptions import GreenStatusError
+from ._hooks import OnRetry, check_hook
 from ._methods import DOCUMENTED_RATE_LIMITS
 from ._ratelimit import InProcessRateLimiter, RateLimiter
-from ._results import SendResult
 from ._retry import ExponentialBackoff, RetryPolicy
 from ._validators import positive_number, whole_number_at_least
 
 __all__ = [
     "DEFAULT_MAX_CONCURRENCY",
     "ClientOptions",
-    "OnResult",
-    "OnRetry",
     "PoolOptions",
     "check_concurrency",
-    "check_hook",
+    "check_in_order",
     "check_retry",
-    "run_hook",
 ]
 
 DEFAULT_MAX_CONCURRENCY = 16
-
-H = TypeVar("H")
-
-OnRetry = Callable[[int, GreenStatusError, float], Awaitable[None] | None]
-"""``on_retry(attempt, error, delay)``: called before each wait to retry; a
-coroutine function is awaited."""
-OnResult = Callable[[int, SendResult], Awaitable[None] | None]
-"""``on_result(index, result)``: called as each send of ``send_all`` ends; a
-coroutine function is awaited."""
 
 
 def check_concurrency(name: str, value: int) -> int:
@@ -57,18 +43,6 @@ def check_retry(retry: RetryPolicy) -> RetryPolicy:
     if not callable(getattr(retry, "next_delay", None)):
         raise TypeError(f"retry must have next_delay(attempt, error), got {type(retry).__name__}")
     return retry
-
-
-def check_hook(name: str, hook: H) -> H:
-    if hook is not None and not callable(hook):
-        raise TypeError(f"{name} must be callable, got {type(hook).__name__}")
-    return hook
-
-
-async def run_hook(outcome: Awaitable[None] | None) -> None:
-    """A hook's call: what a coroutine function returns is awaited, never dropped."""
-    if inspect.isawaitable(outcome):
-        await outcome
 
 
 def _timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout | None:
@@ -129,6 +103,13 @@ class ClientOptions:
     """Check each voice or media link before sending it."""
 
 
+def check_in_order(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``changes`` to ``ClientOptions``, each checked (converted) in the order
+    given, so the first bad one is the one reported."""
+    fields = attrs.fields_dict(ClientOptions)
+    return {name: fields[name].converter(value) for name, value in changes.items()}  # type: ignore[misc,operator]
+
+
 def _rate_limits(rate_limits: Mapping[str, int | None] | None) -> Mapping[str, int]:
     """GREEN-API's documented limits, with the given ones over them (None: no limit)."""
     if rate_limits is None:
@@ -164,14 +145,6 @@ def _http_client(http: httpx.AsyncClient | None) -> httpx.AsyncClient | None:
     return http
 
 
-def _transport(transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncBaseTransport | None:
-    if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
-        raise TypeError(
-            f"transport must be an httpx.AsyncBaseTransport, got {type(transport).__name__}"
-        )
-    return transport
-
-
 @attrs.frozen(kw_only=True)
 class PoolOptions:
     """What a client and the clients derived from it share."""
@@ -186,7 +159,7 @@ class PoolOptions:
     """Where the rate limits are counted; ``None``: in this process."""
     http_client: httpx.AsyncClient | None = attrs.field(default=None, converter=_http_client)
     """Your own ``httpx.AsyncClient``, never closed by greenstatus."""
-    transport: httpx.AsyncBaseTransport | None = attrs.field(default=None, converter=_transport)
+    transport: httpx.AsyncBaseTransport | None = None
     """A transport for the client greenstatus creates."""
 
     def __attrs_post_init__(self) -> None:
@@ -195,7 +168,14 @@ class PoolOptions:
                 "pass either http_client or transport, not both: a transport is for "
                 "the client greenstatus creates; configure your own client's yourself"
             )
+        transport = self.transport
+        if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+            raise TypeError(
+                f"transport must be an httpx.AsyncBaseTransport, got {type(transport).__name__}"
+            )
 
     def limiter(self) -> RateLimiter:
         """The rate limiter: the one given, or one of this pool's own."""
-        return self.rate_limiter or InProcessRateLimiter(self.clock)
+        if self.rate_limiter is not None:
+            return self.rate_limiter
+        return InProcessRateLimiter(self.clock)

@@ -1,19 +1,19 @@
 """Turning what happened on the wire into a result or a typed error.
 
-This is the one place that decides what an HTTP answer, a transport failure,
-a raising hook, a timeout or a close means, so every transport and every
-retry decision sees the same classification. The pipeline (``_pipeline.py``)
-sends; this module judges.
+This is the one place that decides what an HTTP answer (read by the
+pipeline within its bound), a transport failure, a raising hook, a timeout or
+a close means, so every transport and every retry decision sees the same
+classification. The pipeline (``_pipeline.py``) sends and reads; this module
+judges.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import socket
-from collections.abc import AsyncGenerator, Callable
-from typing import TypeVar, cast
+from collections.abc import Callable
+from typing import TypeVar
 
 import aiohttp
 import attrs
@@ -49,7 +49,6 @@ __all__ = [
     "exchange_failure",
     "hook_error",
     "past_deadline",
-    "read_answer",
     "result_of",
     "status_error",
     "unexpected_error",
@@ -66,26 +65,6 @@ class CallProgress:
     """An attempt is under way (a cut-off one may have been delivered)."""
     may_have_been_sent: bool = False
     """An earlier attempt failed in a way that may have been delivered."""
-
-
-async def read_answer(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
-    """At most ``limit`` bytes of the answer (decoded, so a compressed one counts
-    as it expands), and whether that was all of it."""
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit and response.is_success:
-        return b"", False  # not worth a byte of reading
-    chunks: list[bytes] = []
-    size = 0
-    # httpx's aiter_bytes is an async generator (typed as an iterator).
-    chunks_of = cast("AsyncGenerator[bytes, None]", response.aiter_bytes())
-    async with contextlib.aclosing(chunks_of) as stream:
-        async for chunk in stream:
-            size += len(chunk)
-            if size > limit:
-                chunks.append(chunk[: limit - (size - len(chunk))])
-                return b"".join(chunks), False
-            chunks.append(chunk)
-    return b"".join(chunks), True
 
 
 def result_of(

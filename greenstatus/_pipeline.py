@@ -12,11 +12,10 @@ it means. The retry policy decides whether another attempt follows.
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import logging
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping
-from typing import Generic, TypeVar
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Mapping
+from typing import Generic, TypeVar, cast
 
 import anyio
 import attrs
@@ -27,13 +26,13 @@ from ._exceptions import (
     APIStatusError,
     ClientClosedError,
     GreenStatusError,
-    InvalidStatusError,
     LinkCheckError,
 )
+from ._hooks import run_hook
 from ._instance import Instance
 from ._links import CheckedLink, LinkKind, judge
 from ._methods import ApiMethod
-from ._options import ClientOptions, check_retry, run_hook
+from ._options import ClientOptions, check_retry
 from ._outcome import (
     TRANSPORT_ERRORS,
     CallProgress,
@@ -41,14 +40,13 @@ from ._outcome import (
     closed_during,
     exchange_failure,
     past_deadline,
-    read_answer,
     result_of,
 )
 from ._pool import Session
-from ._public import why_not_public
 from ._ratelimit import RatePlace, RateRequest
-from ._redaction import forget_locals
-from ._requests import check_url_file
+from ._redaction import Secret, forget_locals
+from ._requests import Status, TextStatus, VoiceStatus
+from ._results import SentStatus, parse_sent
 from ._retry import NoRetry, RetryPolicy, RetrySafety, retry_safety
 from ._upload import UploadBody, upload_read_timeout
 
@@ -73,7 +71,8 @@ class _Call(Generic[T]):
     policy: RetryPolicy
     body: bytes | UploadBody | None
     params: Mapping[str, str] | None
-    before: Callable[[], Awaitable[object]] | None
+    link: tuple[str, LinkKind] | None
+    """The link to check first, and the kind of status it is for."""
     progress: CallProgress = attrs.field(factory=CallProgress)
 
 
@@ -91,6 +90,20 @@ class Pipeline:
         given = self.options.timeout
         return given if given is not None else self.session.pool.http.timeout
 
+    async def send_status(self, status: Status, retry: RetryPolicy | None) -> SentStatus:
+        """Send one status, its link checked first when the client checks links
+        (a link an upload of this client made is direct: never checked)."""
+        link: tuple[str, LinkKind] | None = None
+        if (
+            self.options.check_links
+            and not isinstance(status, TextStatus)
+            and not self.session.pool.links.was_uploaded(status.url_file)
+        ):
+            link = (status.url_file, "voice" if isinstance(status, VoiceStatus) else "media")
+        return await self.call(
+            status.api_method, parse_sent, retry, json_body=status.to_payload(), link=link
+        )
+
     async def call(
         self,
         method: ApiMethod,
@@ -100,11 +113,11 @@ class Pipeline:
         json_body: object = None,
         params: Mapping[str, str] | None = None,
         upload: UploadBody | None = None,
-        before: Callable[[], Awaitable[object]] | None = None,
+        link: tuple[str, LinkKind] | None = None,
     ) -> T:
-        """One call: ``before`` (a link check), then the attempts, all within
-        the deadline, and within a scope that closing the client cancels while
-        it waits."""
+        """One call: the ``link`` check when asked for, then the attempts, all
+        within the deadline, and within a scope that closing the client cancels
+        while it waits."""
         self.session.check_open()
         self.session.pool.check_event_loop()
         policy = self.options.retry if retry is None else check_retry(retry)
@@ -115,7 +128,7 @@ class Pipeline:
                 policy = _NO_RETRY  # an iterable cannot be read twice
         else:
             body = None if json_body is None else _encode_json(json_body)  # once, not per attempt
-        call = _Call(method, parse, policy, body, params, before)
+        call = _Call(method, parse, policy, body, params, link)
         calls = self.session.pool.calls
         url = self.instance.masked_urls[method.name]
         deadline = self.options.deadline
@@ -143,29 +156,15 @@ class Pipeline:
         with none of its credentials (``_links``)."""
         self.session.check_open()
         self.session.pool.check_event_loop()
-        if kind not in ("voice", "media"):
-            raise InvalidStatusError("kind", f"must be 'voice' or 'media', got {kind!r}")
-        check_url_file("url_file", url_file)
-        if self.instance.token.reveal() in url_file:
-            raise InvalidStatusError(
-                "url_file", "holds the API token; it would go to the link's host"
-            )
-        # A HEAD and perhaps a GET, each connecting and reading within the timeout.
-        bound = self.timeout
         try:
-            facts = await self.session.pool.links.look_up(
+            facts = await self.session.pool.links.check(
                 self.session.pool.http,
                 url_file,
+                kind,
+                token=self.instance.token,
+                bounds=self.timeout,
                 hop_timeout=self.options.timeout,
-                limit=(
-                    2 * (bound.connect + bound.read)
-                    if bound.connect is not None and bound.read is not None
-                    else None
-                ),
-                # GREEN-API fetches links from where it runs: one on a host off
-                # the public internet (a fake, a gateway of your own) may fetch
-                # them there.
-                private_ok=why_not_public(httpx.URL(self.instance.api_url).host) is not None,
+                api_url=self.instance.api_url,
             )
         except RuntimeError:  # httpx's refusal of a closed client, between hops
             if not self.session.is_closed:
@@ -184,9 +183,9 @@ class Pipeline:
     async def _attempts(self, call: _Call[T]) -> T:
         method, progress = call.method, call.progress
         url = self.instance.masked_urls[method.name]
-        if call.before is not None:  # within the deadline, like the attempts
+        if call.link is not None:  # within the deadline, like the attempts
             try:
-                await call.before()
+                await self.check_link(*call.link)
             except (ClientClosedError, LinkCheckError, RuntimeError):
                 if not self.session.is_closed:
                     raise
@@ -282,7 +281,8 @@ class Pipeline:
             # Never a redirect: a status POSTed again to wherever a 3xx points
             # could be queued twice, and GREEN-API's methods do not move.
             if isinstance(body, UploadBody):
-                response = await body.send(http, functools.partial(self._request, call))
+                # Opened before it is sent: the upload's scope is set then.
+                response = await body.send(http, Secret(self._request(call, body.open())))
             else:
                 response = await http.send(
                     self._request(call, body), follow_redirects=False, stream=True
@@ -351,6 +351,26 @@ class Pipeline:
             headers=headers,
             timeout=timeout,
         )
+
+
+async def read_answer(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """At most ``limit`` bytes of the answer (decoded, so a compressed one counts
+    as it expands), and whether that was all of it."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit and response.is_success:
+        return b"", False  # not worth a byte of reading
+    chunks: list[bytes] = []
+    size = 0
+    # httpx's aiter_bytes is an async generator (typed as an iterator).
+    chunks_of = cast("AsyncGenerator[bytes, None]", response.aiter_bytes())
+    async with contextlib.aclosing(chunks_of) as stream:
+        async for chunk in stream:
+            size += len(chunk)
+            if size > limit:
+                chunks.append(chunk[: limit - (size - len(chunk))])
+                return b"".join(chunks), False
+            chunks.append(chunk)
+    return b"".join(chunks), True
 
 
 def _encode_json(body: object) -> bytes:

@@ -82,6 +82,9 @@ class Session:
     """One client's life on a pool."""
 
     pool: Pool
+    closes_pool: bool
+    """This client closes the pool when it closes: the first client of
+    greenstatus's own pool (never a user's, nor a derived client)."""
     closed: bool = False
 
     @property
@@ -101,14 +104,14 @@ class Session:
                 "and its connection pool with it"
             )
 
-    async def close(self, *, owns_pool: bool) -> None:
+    async def close(self) -> None:
         """End this client: its pool too when it owns it, then every call of
         it (of every client on the pool, when the pool closed) still waiting."""
         if self.closed:
             return
         self.closed = True
         pool = self.pool
-        if owns_pool and not pool.closed:
+        if self.closes_pool and not pool.closed:
             pool.closed = True
             await pool.http.aclose()
         for scope, (session, progress) in list(pool.calls.items()):

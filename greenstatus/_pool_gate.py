@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator, Callable
 import anyio
 import httpx
 
-__all__ = ["PoolClosedError", "PoolGate"]
+__all__ = ["PoolGate"]
 
 _INSTANCE = re.compile(rb"/waInstance(\d+)/")
 

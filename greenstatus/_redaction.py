@@ -21,7 +21,6 @@ __all__ = [
     "forget_locals",
     "install_log_filter",
     "mask_urls",
-    "masked_request",
     "safe_str",
     "scrub",
     "scrub_exception",

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RateLimiterUnavailableError",  # lives in _exceptions with the other errors; named here too
-    "RedisPlace",
     "RedisRateLimiter",
 ]
 

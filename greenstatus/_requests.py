@@ -346,7 +346,7 @@ class TextStatus:
     api_method: ClassVar[ApiMethod] = SEND_TEXT_STATUS
     """The GREEN-API method that sends it: its name, HTTP verb and rate limit.
     An error of the send names the method by ``api_method`` too, but as a
-    string, this one's ``.name`` (``"sendTextStatus"``...)."""
+    string, this one's ``.name`` (``"sendTextStatus"``)."""
 
     message: str = attrs.field(validator=_text(max_len=MESSAGE_MAX))
     background_color: str | None = attrs.field(default=None, validator=_color)
@@ -382,7 +382,7 @@ class VoiceStatus:
     api_method: ClassVar[ApiMethod] = SEND_VOICE_STATUS
     """The GREEN-API method that sends it: its name, HTTP verb and rate limit.
     An error of the send names the method by ``api_method`` too, but as a
-    string, this one's ``.name`` (``"sendTextStatus"``...)."""
+    string, this one's ``.name`` (``"sendVoiceStatus"``)."""
 
     url_file: str = attrs.field(validator=_url_file)
     file_name: str = attrs.field(validator=_VOICE_FILE_NAME)
@@ -406,7 +406,7 @@ class MediaStatus:
     api_method: ClassVar[ApiMethod] = SEND_MEDIA_STATUS
     """The GREEN-API method that sends it: its name, HTTP verb and rate limit.
     An error of the send names the method by ``api_method`` too, but as a
-    string, this one's ``.name`` (``"sendTextStatus"``...)."""
+    string, this one's ``.name`` (``"sendMediaStatus"``)."""
 
     url_file: str = attrs.field(validator=_url_file)
     file_name: str = attrs.field(validator=_MEDIA_FILE_NAME)

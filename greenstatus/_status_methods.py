@@ -4,19 +4,18 @@ the pipeline."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 
 from ._batch import send_all
 from ._client_parts import ClientParts
-from ._links import LinkKind
+from ._hooks import OnResult, check_hook
 from ._methods import (
     DELETE_STATUS,
     GET_INCOMING_STATUSES,
     GET_OUTGOING_STATUSES,
     GET_STATUS_STATISTIC,
 )
-from ._options import OnResult, check_concurrency, check_hook
+from ._options import check_concurrency
 from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus, built_for_caller
 from ._results import (
     IncomingStatus,
@@ -26,7 +25,6 @@ from ._results import (
     StatusRecipient,
     parse_incoming,
     parse_outgoing,
-    parse_sent,
     parse_statistic,
 )
 from ._retry import RetryPolicy
@@ -45,18 +43,7 @@ class StatusMethods(ClientParts):
                 "status must be a TextStatus, VoiceStatus or MediaStatus, "
                 f"got {type(status).__name__}"
             )
-        before: Callable[[], Awaitable[object]] | None = None
-        if (
-            self._options.check_links
-            and not isinstance(status, TextStatus)
-            and not self._pool.links.was_uploaded(status.url_file)
-        ):
-            kind: LinkKind = "voice" if isinstance(status, VoiceStatus) else "media"
-            before = functools.partial(self._pipeline.check_link, status.url_file, kind)
-
-        return await self._pipeline.call(
-            status.api_method, parse_sent, retry, json_body=status.to_payload(), before=before
-        )
+        return await self._pipeline.send_status(status, retry)
 
     async def send_all(
         self,
@@ -93,13 +80,7 @@ class StatusMethods(ClientParts):
             # queue in the transport, which costs more than waiting here.
             limit = min(limit, self._pool.max_in_flight)
         return await send_all(
-            self,
-            requests,
-            limit=limit,
-            on_result=on_result,
-            retry=retry,
-            session=self._session,
-            instance=self._instance,
+            self._pipeline, requests, limit=limit, on_result=on_result, retry=retry
         )
 
     async def send_text_status(

@@ -17,6 +17,7 @@ import attrs
 import httpx
 
 from ._exceptions import InvalidStatusError
+from ._redaction import Secret
 from ._requests import FILE_NAME_MAX, check_url_file
 
 __all__ = [
@@ -29,7 +30,6 @@ __all__ = [
     "checked_path",
     "file_name_of",
     "parse_upload",
-    "path_name",
     "prepare_upload",
     "upload_read_timeout",
 ]
@@ -128,22 +128,17 @@ class UploadBody:
                 with anyio.CancelScope(shield=True):
                     await generator.aclose()
 
-    async def send(
-        self,
-        http: httpx.AsyncClient,
-        build: Callable[[bytes | AsyncIterable[bytes]], httpx.Request],
-    ) -> httpx.Response:
-        """Send this upload once, its body fresh: ``build`` makes the request
-        around it (built where it is sent: its URL holds the token, so no local
-        here holds it). A body that fails its own checks cancels the request
+    async def send(self, http: httpx.AsyncClient, request: Secret[httpx.Request]) -> httpx.Response:
+        """Send ``request``, made around this body's ``open()``: held as a
+        ``Secret`` (its URL holds the token, and error tools record this
+        frame's locals). A body that fails its own checks cancels the request
         (``abort``), and its problem is raised instead of what the transport
         made of that."""
         response: httpx.Response | None = None
-        content = self.open()
         try:
             with anyio.CancelScope() as scope:
                 self.scope = scope
-                response = await http.send(build(content), follow_redirects=False, stream=True)
+                response = await http.send(request.reveal(), follow_redirects=False, stream=True)
         except Exception:
             if self.problem is None:
                 raise

@@ -10,7 +10,7 @@ import attrs
 import httpx
 import pytest
 
-from greenstatus import AsyncStatusClient, ExponentialBackoff, NoRetry
+from greenstatus import AsyncStatusClient, ExponentialBackoff, InProcessRateLimiter, NoRetry
 from greenstatus._options import ClientOptions, PoolOptions
 from greenstatus.testing import FakeClock, FakeGreenAPI
 from tests.conftest import ID_INSTANCE, TOKEN
@@ -74,14 +74,36 @@ def test_each_option_reaches_the_client_the_same_way_made(name: str) -> None:
         assert getattr(client._options, name) == value
 
 
-def test_shared_options_reach_from_env() -> None:
-    clock = FakeClock()
-    transport = FakeGreenAPI(ID_INSTANCE, TOKEN).transport()
-    client = AsyncStatusClient.from_env(
-        environ=ENVIRON, transport=transport, clock=clock, rate_limits={"sendTextStatus": 2}
-    )
-    assert client._pool.clock is clock
-    assert client._pool.limits["sendTextStatus"] == 2
+@pytest.mark.parametrize("name", [field.name for field in attrs.fields(PoolOptions)])
+def test_each_shared_option_reaches_the_pool_from_env_as_from_the_constructor(name: str) -> None:
+    fake = FakeGreenAPI(ID_INSTANCE, TOKEN)
+    given: dict[str, object] = {
+        "clock": FakeClock(),
+        "rate_limits": {"sendTextStatus": 2},
+        "rate_limiter": InProcessRateLimiter(FakeClock()),
+        "http_client": httpx.AsyncClient(transport=fake.transport()),
+        "transport": fake.transport(),
+    }
+    value = given[name]
+    pools = [
+        AsyncStatusClient(ID_INSTANCE, TOKEN, **{name: value})._pool,  # type: ignore[arg-type]
+        AsyncStatusClient.from_env(environ=ENVIRON, **{name: value})._pool,  # type: ignore[arg-type]
+    ]
+    for pool in pools:
+        reached: dict[str, object] = {
+            "clock": pool.clock,
+            "rate_limits": value if pool.limits["sendTextStatus"] == 2 else None,
+            "rate_limiter": pool.limiter,
+            "http_client": pool.http,
+            "transport": pool.http._transport,
+        }
+        assert reached[name] is value
+
+
+def test_with_options_checks_in_the_order_it_always_has() -> None:
+    client = AsyncStatusClient(ID_INSTANCE, TOKEN)
+    with pytest.raises(TypeError, match=r"^retry must have next_delay"):
+        client.with_options(retry=object(), max_concurrency=0)  # type: ignore[arg-type]
 
 
 def test_a_derived_client_shares_the_instance_pool_and_limiter() -> None:
