@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Mapping
 from typing import Generic, TypeVar, cast
 
 import anyio
@@ -219,25 +219,15 @@ class Pipeline:
                     await self._report_retry(method, attempt, error, delay)
             await self.session.pool.clock.sleep(delay)
 
-    @contextlib.asynccontextmanager
-    async def _place(self, method: ApiMethod) -> AsyncIterator[float | None]:
+    def _place(self, method: ApiMethod) -> _Place:
         """A rate-limit place for one attempt, held for at most the bound it
-        yields (a limiter shared by processes lets a place go after it), and
-        given back whatever ends the attempt; ``None`` when the method has no
-        limit."""
-        pool = self.session.pool
-        limit = pool.limits.get(method.name)
+        gives (a limiter shared by processes lets a place go after it), and
+        given back whatever ends the attempt; its bound is ``None`` when the
+        method has no limit."""
+        limit = self.session.pool.limits.get(method.name)
         if limit is None:
-            yield None
-            return
-        bound = self._attempt_bound()
-        place = await pool.limiter.acquire(
-            RateRequest(self.instance.id_instance, method.name, limit, bound)
-        )
-        try:
-            yield bound
-        finally:
-            await _release(place, method)
+            return _NO_PLACE
+        return _Place(self, method, limit)
 
     def _attempt_bound(self) -> float:
         """The longest one attempt can take: its timeouts added up (httpx's
@@ -371,6 +361,37 @@ async def read_answer(response: httpx.Response, limit: int) -> tuple[bytes, bool
                 return b"".join(chunks), False
             chunks.append(chunk)
     return b"".join(chunks), True
+
+
+class _Place:
+    """One attempt's rate-limit place: acquired on entering, released on
+    leaving (a class, not a generator: it is entered once per request)."""
+
+    __slots__ = ("_held", "_limit", "_method", "_pipeline")
+
+    def __init__(self, pipeline: Pipeline | None, method: ApiMethod | None, limit: int) -> None:
+        self._pipeline = pipeline
+        self._method = method
+        self._limit = limit
+        self._held: RatePlace | None = None
+
+    async def __aenter__(self) -> float | None:
+        pipeline, method = self._pipeline, self._method
+        if pipeline is None or method is None:
+            return None  # no limit: no place
+        bound = pipeline._attempt_bound()
+        self._held = await pipeline.session.pool.limiter.acquire(
+            RateRequest(pipeline.instance.id_instance, method.name, self._limit, bound)
+        )
+        return bound
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        held, self._held = self._held, None
+        if held is not None and self._method is not None:
+            await _release(held, self._method)
+
+
+_NO_PLACE = _Place(None, None, 0)
 
 
 def _encode_json(body: object) -> bytes:
