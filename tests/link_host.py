@@ -15,6 +15,8 @@ from contextlib import contextmanager
 
 import attrs
 
+from tests import loopback
+
 
 @attrs.frozen
 class Asked:
@@ -92,12 +94,5 @@ class LinkHost(http.server.ThreadingHTTPServer):
 
 @contextmanager
 def serve(host: str = "127.0.0.1") -> Iterator[LinkHost]:
-    server = LinkHost(host)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
+    with loopback.running(LinkHost(host)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import http.server
 import json
+import socketserver
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 Behaviour = Callable[["Handler"], None]
 
@@ -77,9 +79,12 @@ def answer_id(handler: Handler) -> None:
     handler.reply_json(200, {"idMessage": "3EB0C767D097B7C7C030"})
 
 
+S = TypeVar("S", bound=socketserver.BaseServer)
+
+
 @contextmanager
-def serve(behaviour: Behaviour = answer_id) -> Iterator[Server]:
-    server = Server(behaviour)
+def running(server: S) -> Iterator[S]:
+    """``server`` serving in a thread of its own until the block ends."""
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:
@@ -88,3 +93,9 @@ def serve(behaviour: Behaviour = answer_id) -> Iterator[Server]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@contextmanager
+def serve(behaviour: Behaviour = answer_id) -> Iterator[Server]:
+    with running(Server(behaviour)) as server:
+        yield server

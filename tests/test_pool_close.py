@@ -42,16 +42,11 @@ def slow_server() -> Iterator[loopback.Server]:
     def behaviour(handler: loopback.Handler) -> None:
         done.wait(timeout=60)
 
-    server = RoomyServer(behaviour)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield server
-    finally:
-        done.set()
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with loopback.running(RoomyServer(behaviour)) as server:
+        try:
+            yield server
+        finally:
+            done.set()  # its handlers end before the server does
 
 
 async def wait_for_requests(server: loopback.Server, count: int) -> None:

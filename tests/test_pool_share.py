@@ -56,15 +56,8 @@ class HostServer(loopback.Server):
 
 @contextmanager
 def serve_on(host: str, behaviour: loopback.Behaviour) -> Iterator[HostServer]:
-    server = HostServer(host, behaviour)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
+    with loopback.running(HostServer(host, behaviour)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 @pytest.fixture

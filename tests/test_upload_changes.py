@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from greenstatus import AsyncStatusClient, ExponentialBackoff, InvalidStatusError
+from tests import loopback
 
 pytestmark = pytest.mark.anyio
 
@@ -81,15 +82,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 @contextmanager
 def sink(change: Callable[[], None]) -> Iterator[_Sink]:
-    server = _Sink(change)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
+    with loopback.running(_Sink(change)) as server:
         yield server
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 def sparse(path: Path, size: int) -> None:
