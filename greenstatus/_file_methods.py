@@ -9,6 +9,7 @@ from collections.abc import Iterable
 import attrs
 
 from ._exceptions import InvalidStatusError
+from ._file_names import checked_path, file_name_of
 from ._links import CheckedLink, LinkKind
 from ._methods import UPLOAD_FILE
 from ._requests import MediaStatus, VoiceStatus
@@ -19,8 +20,6 @@ from ._upload import (
     UPLOAD_PLACEHOLDER,
     FileSource,
     UploadedFile,
-    checked_path,
-    file_name_of,
     parse_upload,
     prepare_upload,
 )

@@ -27,7 +27,7 @@ from greenstatus import (
     ServerError,
     UploadedFile,
 )
-from greenstatus._upload import UPLOAD_MAX
+from greenstatus._upload_sources import UPLOAD_MAX
 from greenstatus.testing import FakeClock, FakeGreenAPI
 
 from .conftest import fake_client, served_client

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import attrs
 
-from .._upload import CONTENT_TYPES
+from .._file_names import CONTENT_TYPES
 from ._replies import FakeReply, RecordedRequest
 
 __all__ = ["FILES_PREFIX", "FakeFile", "FileHost"]

@@ -19,6 +19,7 @@ from urllib.parse import unquote
 
 import attrs
 
+from .._file_names import CONTENT_TYPES
 from .._methods import (
     ALL_METHODS,
     DELETE_STATUS,
@@ -35,7 +36,6 @@ from .._methods import (
 )
 from .._redaction import MASK
 from .._requests import CAPTION_MAX, MESSAGE_MAX, Font
-from .._upload import CONTENT_TYPES
 from ._files import FileHost
 from ._replies import FakeReply, RecordedRequest, Refused, decode_json, ok, refusal
 
