@@ -26,7 +26,6 @@ from ._exceptions import (
     APIStatusError,
     ClientClosedError,
     GreenStatusError,
-    LinkCheckError,
 )
 from ._hooks import run_hook
 from ._instance import Instance
@@ -186,11 +185,9 @@ class Pipeline:
         if call.link is not None:  # within the deadline, like the attempts
             try:
                 await self.check_link(*call.link)
-            except (ClientClosedError, LinkCheckError, RuntimeError):
-                if not self.session.is_closed:
-                    raise
-                # The client or its http_client was closed under the link check:
-                # that, not the link, is why it ended.
+            except ClientClosedError:
+                # Closed under the link check (check_link says so): the send's
+                # own words for it.
                 raise closed_during(method.name, progress, url) from None
         attempt = 0
         while True:
