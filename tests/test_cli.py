@@ -13,7 +13,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from greenstatus._cli import _Progress
+from greenstatus._cli_batch import _Progress
 from greenstatus.testing import FakeGreenAPI
 
 pytestmark = pytest.mark.anyio

@@ -1,0 +1,81 @@
+"""The command line's client, from its options and the environment (the token
+from ``GREEN_API_TOKEN`` or ``--token-file``, never a flag), and what it makes
+of bad input: bytes that are not UTF-8, or an argument a client method refuses,
+are usage errors."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import Any
+
+from ._cli_output import UsageError
+from ._client import AsyncStatusClient
+from ._exceptions import GreenStatusError
+from ._instance import DEFAULT_API_URL, DEFAULT_MEDIA_URL
+from ._retry import ExponentialBackoff
+
+__all__ = ["checked", "client_from", "decode"]
+
+
+def client_from(args: argparse.Namespace, *, credentials: bool = True) -> AsyncStatusClient:
+    """A client from the options and the environment. Without ``credentials``
+    (a link check, which never calls GREEN-API) none are read."""
+    env = os.environ
+    if not credentials:
+        # A stand-in token no link can hold: the check refuses links holding the token.
+        # The API URL still counts: links on its host pass as GREEN-API's own do.
+        api_url = args.api_url or env.get("GREEN_API_URL") or DEFAULT_API_URL
+        try:
+            return AsyncStatusClient("0", secrets.token_hex(16), api_url=api_url)
+        except ValueError as error:
+            raise UsageError(str(error), "api_url") from None
+    id_instance = args.id_instance or env.get("GREEN_API_ID_INSTANCE")
+    if not id_instance:
+        raise UsageError("no instance id: set GREEN_API_ID_INSTANCE or pass --id-instance")
+    if args.token_file:
+        try:
+            token = decode(Path(args.token_file).read_bytes(), "--token-file").strip()
+        except OSError as error:
+            raise UsageError(f"cannot read --token-file: {error.strerror}") from None
+    else:
+        token = env.get("GREEN_API_TOKEN", "")
+    if not token:
+        raise UsageError("no API token: set GREEN_API_TOKEN or pass --token-file")
+    try:
+        return AsyncStatusClient(
+            id_instance,
+            token,
+            api_url=args.api_url or env.get("GREEN_API_URL") or DEFAULT_API_URL,
+            media_url=args.media_url or env.get("GREEN_API_MEDIA_URL") or DEFAULT_MEDIA_URL,
+            retry=ExponentialBackoff(max_attempts=args.max_attempts),
+            check_links=getattr(args, "check_links", False),
+        )
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def decode(data: bytes, name: str) -> str:
+    """``data`` as UTF-8 text; otherwise a usage error naming ``name`` and where."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise UsageError(
+            f"{name} is not UTF-8 text (line {line}, byte {error.start}: "
+            f"{data[error.start : error.start + 1]!r})"
+        ) from None
+
+
+async def checked(call: Awaitable[Any], field: str) -> Any:
+    # Argument errors of the client's methods (ValueError) are usage errors,
+    # of the one argument the command passes on.
+    try:
+        return await call
+    except GreenStatusError:
+        raise
+    except ValueError as error:
+        raise UsageError(str(error), field) from None

@@ -1,0 +1,123 @@
+"""The command line's arguments: every subcommand, its options and the command
+it runs, and the options common to all of them."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ._cli_batch import send_batch
+from ._cli_demo import demo
+from ._cli_doctor import doctor
+from ._cli_send import check_link, send
+from ._cli_statuses import delete, incoming, outgoing, stats
+from ._requests import Font, MediaStatus, TextStatus, VoiceStatus
+from ._retry import ExponentialBackoff
+from ._version import __version__
+
+__all__ = ["build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="greenstatus",
+        description="Send and read WhatsApp statuses through GREEN-API.",
+        epilog="Credentials: GREEN_API_ID_INSTANCE, GREEN_API_TOKEN, GREEN_API_URL and "
+        "GREEN_API_MEDIA_URL, or --id-instance, --token-file, --api-url and --media-url.",
+    )
+    parser.add_argument("--version", action="version", version=f"greenstatus {__version__}")
+    _add_common(parser, argparse_default=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, run: Callable[..., Awaitable[int]], help_text: str) -> Any:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        _add_common(sub, argparse_default=False)
+        sub.set_defaults(run=run)
+        return sub
+
+    text = command("send-text", send, "send a text status")
+    text.set_defaults(kind=TextStatus)
+    text.add_argument("message")
+    text.add_argument("--background-color", metavar="HEX")
+    text.add_argument("--font", choices=[font.name for font in Font])
+    text.add_argument("--participant", action="append", default=[], metavar="ID")
+
+    file_help = "a direct link to the file, or a local file to upload first"
+    name_help = "the file's name with its extension; by default the link's or the file's own"
+    voice = command("send-voice", send, "send a voice status (.mp3 or .wav)")
+    voice.set_defaults(kind=VoiceStatus)
+    voice.add_argument("url_file", metavar="URL_FILE|PATH", help=file_help)
+    voice.add_argument("--file-name", metavar="NAME", help=name_help)
+    voice.add_argument("--background-color", metavar="HEX")
+    voice.add_argument("--participant", action="append", default=[], metavar="ID")
+    _add_check_links(voice)
+
+    media = command("send-media", send, "send a picture or video status")
+    media.set_defaults(kind=MediaStatus)
+    media.add_argument("url_file", metavar="URL_FILE|PATH", help=file_help)
+    media.add_argument("--file-name", metavar="NAME", help=name_help)
+    media.add_argument("--caption", metavar="TEXT")
+    media.add_argument("--participant", action="append", default=[], metavar="ID")
+    _add_check_links(media)
+
+    link = command("check-link", check_link, "check that a link will show as a status")
+    link.add_argument("url_file", metavar="URL_FILE")
+    link.add_argument("--kind", choices=("voice", "media"), required=True)
+    command("doctor", doctor, "check that the instance can post statuses people see")
+
+    command("delete", delete, "delete a status").add_argument("id_message", metavar="ID_MESSAGE")
+    command("stats", stats, "who a status reached").add_argument("id_message", metavar="ID_MESSAGE")
+    for name, run, what in (
+        ("incoming", incoming, "statuses your contacts posted"),
+        ("outgoing", outgoing, "statuses this account posted"),
+    ):
+        command(name, run, what).add_argument("--minutes", type=int, metavar="N")
+
+    batch = command("send-batch", send_batch, "send statuses from a JSON Lines file")
+    batch.add_argument("file", metavar="FILE|-")
+    _add_check_links(batch)
+    command("demo", demo, "send to an offline fake GREEN-API on loopback and show it")
+    return parser
+
+
+def _add_common(parser: argparse.ArgumentParser, *, argparse_default: bool) -> None:
+    # On subcommands the defaults are SUPPRESS, so an option given before the
+    # subcommand is not reset by the subcommand's own default.
+    def default(value: object) -> object:
+        return value if argparse_default else argparse.SUPPRESS
+
+    group = parser.add_argument_group("common options")
+    group.add_argument(
+        "--json", action="store_true", default=default(False), help="machine-readable output"
+    )
+    group.add_argument("--id-instance", default=default(None), metavar="ID")
+    group.add_argument("--api-url", default=default(None), metavar="URL")
+    group.add_argument("--media-url", default=default(None), metavar="URL")
+    group.add_argument(
+        "--token-file", default=default(None), metavar="PATH", help="file holding the API token"
+    )
+    # No %(default)s in help texts: on subcommands the default is SUPPRESS.
+    group.add_argument(
+        "--max-attempts",
+        type=_attempts,
+        default=default(ExponentialBackoff().max_attempts),
+        metavar="N",
+        help="attempts per request, the first included (failures that may have been "
+        f"delivered are never repeated); default {ExponentialBackoff().max_attempts}",
+    )
+
+
+def _add_check_links(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--check-links",
+        action="store_true",
+        help="check each link first, and refuse one whose status would never appear",
+    )
+
+
+def _attempts(text: str) -> int:
+    value = int(text) if text.isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return value
