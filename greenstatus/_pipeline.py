@@ -251,7 +251,14 @@ class Pipeline:
             delay,
         )
         if on_retry is not None:
-            await run_hook(on_retry(attempt, error, delay))
+            try:
+                await run_hook(on_retry(attempt, error, delay))
+            except Exception:
+                # The caller's report failed, not the call: it goes on, as
+                # send_all's sends go on past a failing on_result.
+                logger.exception(
+                    "on_retry(%d, %s, ...) raised; the retry goes on", attempt, type(error).__name__
+                )
 
     async def _attempt(self, call: _Call[T]) -> T:
         """Send one request and hand what happened to ``_outcome``.

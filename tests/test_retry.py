@@ -449,6 +449,30 @@ async def test_on_retry_reports_each_retry_and_the_log_only_at_debug(
         assert "http" not in record.getMessage()
 
 
+@pytest.mark.parametrize("how", ["send", "send_all"])
+async def test_an_on_retry_hook_that_raises_is_logged_and_the_retry_goes_on(
+    fake: FakeGreenAPI, clock: FakeClock, caplog: pytest.LogCaptureFixture, how: str
+) -> None:
+    def on_retry(attempt: int, error: Exception, delay: float) -> None:
+        raise RuntimeError("the dashboard is down")
+
+    fake.fail_next(503)
+    async with fake_client(fake, retry=LONGEST, clock=clock, on_retry=on_retry) as client:
+        id_message: str | None
+        if how == "send":
+            id_message = (await client.send_text_status("hi")).id_message
+        else:
+            [result] = await client.send_all([TextStatus(message="hi")])
+            assert result.error is None
+            id_message = result.id_message
+    assert id_message
+    assert len(fake.requests) == 2  # the failed attempt, then the retry
+    [logged] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert logged.getMessage() == "on_retry(1, ServerError, ...) raised; the retry goes on"
+    assert logged.exc_info is not None
+    assert isinstance(logged.exc_info[1], RuntimeError)
+
+
 async def test_cancelling_during_a_retry_wait_stops_at_once(fake: FakeGreenAPI) -> None:
     fake.fail_next(429, retry_after=60)  # a real 60 s wait, cancelled at once
     waiting = anyio.Event()
