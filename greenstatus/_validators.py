@@ -41,10 +41,9 @@ def whole_number_at_least(
 def number_at_least(
     name: str, value: object, minimum: float, *, expected: str | None = None
 ) -> float:
-    """``value`` if it is an ``int`` or ``float`` not below ``minimum``."""
-    # Only what is below fails: NaN, below nothing, passes, as it always has
-    # for ExponentialBackoff's delays.
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+    """``value`` if it is an ``int`` or ``float`` not below ``minimum`` (NaN,
+    which is no number of seconds, is refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= minimum:
         raise ValueError(_message(name, value, expected or f"a number >= {minimum}"))
     return value
 

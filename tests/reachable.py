@@ -58,13 +58,19 @@ def _attribute_texts(value: object, depth: int = 0, seen: set[int] | None = None
         fields = getattr(value, "__dict__", None)
         if isinstance(fields, dict):
             held += list(fields.values())
-        for kind in type(value).__mro__:
-            slots = kind.__dict__.get("__slots__", ())
-            for slot in (slots,) if isinstance(slots, str) else slots:
-                if slot not in ("__dict__", "__weakref__") and hasattr(value, slot):
-                    held.append(getattr(value, slot))
+        held += _slot_values(value)
     for item in held:
         yield from _attribute_texts(item, depth + 1, seen)
+
+
+def _slot_values(value: object) -> list[object]:
+    held: list[object] = []
+    for kind in type(value).__mro__:
+        slots = kind.__dict__.get("__slots__", ())
+        for slot in (slots,) if isinstance(slots, str) else slots:
+            if slot not in ("__dict__", "__weakref__") and hasattr(value, slot):
+                held.append(getattr(value, slot))
+    return held
 
 
 def chain_of(error: BaseException) -> list[BaseException]:
@@ -100,6 +106,8 @@ def reachable_texts(error: BaseException) -> Iterator[str]:
         for arg in link.args:
             yield from _attribute_texts(arg)
         for value in getattr(link, "__dict__", {}).values():
+            yield from _attribute_texts(value)
+        for value in _slot_values(link):
             yield from _attribute_texts(value)
         tb = _without_test_frames(link.__traceback__)
         while tb is not None:

@@ -71,8 +71,8 @@ def test_a_number_at_least_its_minimum_passes_and_a_bool_does_not() -> None:
     assert refusal(number_at_least, "x", False, 0) == "x must be a number >= 0, got False"
 
 
-def test_nan_is_not_below_a_minimum_but_is_not_positive() -> None:
-    assert math.isnan(number_at_least("x", math.nan, 0))
+def test_nan_is_neither_at_least_a_minimum_nor_positive() -> None:
+    assert refusal(number_at_least, "x", math.nan, 0) == "x must be a number >= 0, got nan"
     assert refusal(positive_number, "x", math.nan) == "x must be a positive number, got nan"
 
 
