@@ -33,8 +33,10 @@ def clock() -> FakeClock:
 
 
 def fake_client(fake: FakeGreenAPI, **options: Any) -> AsyncStatusClient:
-    """A client of the fake's instance as users build one, on the fake's
-    in-process transport (``transport=``); ``options`` go to the constructor."""
+    """A client of the fake's instance on the fake's in-process transport
+    (``transport=``), as users' tests build one; ``options`` go to the
+    constructor. It skips greenstatus's own transport (aiohttp or httpcore,
+    the pool's gate): what depends on the network uses ``served_client``."""
     return AsyncStatusClient(fake.id_instance, fake.token, transport=fake.transport(), **options)
 
 

@@ -78,8 +78,8 @@ async def client_on(
     options.setdefault("rate_limits", None)
     if own:
         async with AsyncStatusClient(ID_INSTANCE, TOKEN, api_url=url, **options) as client:
-            if hooks:
-                client.http_client.event_hooks = hooks
+            for where, added in (hooks or {}).items():
+                client.http_client.event_hooks[where].extend(added)
             yield client
     else:
         async with (

@@ -54,6 +54,14 @@ def test_every_option_is_a_keyword_of_each_way_of_making_a_client(make: object) 
     assert options | shared <= keywords(make)
 
 
+def test_from_env_takes_exactly_the_constructor_s_options() -> None:
+    # The instance's own settings come from the environment instead.
+    assert keywords(AsyncStatusClient.from_env) - {"environ"} == keywords(AsyncStatusClient) - {
+        "api_url",
+        "media_url",
+    }
+
+
 def test_with_options_takes_every_client_option_and_nothing_shared() -> None:
     assert keywords(AsyncStatusClient.with_options) == {
         field.name for field in attrs.fields(ClientOptions)

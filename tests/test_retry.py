@@ -248,6 +248,12 @@ async def test_an_instance_not_ready_is_not_retried_by_default(
     assert excinfo.value.instance_not_ready
     assert len(fake.requests) == 1
     assert clock.sleeps == []
+    # The same with the retry policy a client has when given none.
+    async with fake_client(fake, clock=clock) as default:
+        with pytest.raises(BadRequestError):
+            await default.send_text_status("hi")
+    assert len(fake.requests) == 2
+    assert clock.sleeps == []
     assert retry_safety(excinfo.value) is RetrySafety.SAFE  # never delivered, all the same
 
 
