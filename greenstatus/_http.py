@@ -298,7 +298,9 @@ class EventLoopTransport(httpx.AsyncBaseTransport):
             self._inner = transport
             logger.debug("on asyncio: sending with httpx-aiohttp's transport")
         else:
-            self._inner = httpx.AsyncHTTPTransport(**self._options)
+            own = httpx.AsyncHTTPTransport(**self._options)
+            self._unclosed = weakref.finalize(self, _UnclosedPool(own).close_quietly)
+            self._inner = own
             logger.debug("not on asyncio: sending with httpx's own transport")
         return self._inner
 
@@ -346,10 +348,39 @@ class _UnclosedSession:
             # a finalizer must not raise, whatever state the loop is in.
             with contextlib.suppress(Exception):
                 connector._close()
-        global _warned_unclosed
-        if not _warned_unclosed:  # one is enough to find the fix, whatever the count
-            _warned_unclosed = True
-            warnings.warn(UNCLOSED_WARNING, ResourceWarning, stacklevel=1)
+        _warn_unclosed()
+
+
+class _UnclosedPool:
+    """httpx's own pool (on trio), to close if nobody did: its sockets would
+    each be reported unclosed by Python, with no word of greenstatus or the
+    fix. Closing a trio socket needs no event loop."""
+
+    def __init__(self, transport: httpx.AsyncHTTPTransport) -> None:
+        self.pool = transport._pool  # the pool, never the transport: it must be collectable
+
+    def close_quietly(self) -> None:
+        connections = list(getattr(self.pool, "_connections", ()))
+        if not connections:
+            return
+        for connection in connections:
+            # httpcore's connection, its HTTP/1.1 or HTTP/2 layer, its network
+            # stream, and the socket under it: private names, so any may be
+            # missing in another httpcore; then the socket reports itself.
+            with contextlib.suppress(Exception):
+                stream = connection._connection._network_stream
+                sock = getattr(stream, "_stream", stream).socket
+                # trio's socket wraps the standard library's, whose close()
+                # needs no running trio (trio's own asks for one).
+                getattr(sock, "_sock", sock).close()
+        _warn_unclosed()
+
+
+def _warn_unclosed() -> None:
+    global _warned_unclosed
+    if not _warned_unclosed:  # one is enough to find the fix, whatever the count
+        _warned_unclosed = True
+        warnings.warn(UNCLOSED_WARNING, ResourceWarning, stacklevel=1)
 
 
 def _aiohttp_session(transport: AiohttpTransport) -> aiohttp.ClientSession:

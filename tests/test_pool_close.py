@@ -135,6 +135,7 @@ async def test_a_request_after_the_pool_closed_fails_as_not_sent_at_once() -> No
 
 UNCLOSED = """
     import asyncio, gc, sys
+    import trio
     sys.path.insert(0, {root!r})
     from greenstatus import AsyncStatusClient, NoRetry
     from tests import loopback
@@ -148,16 +149,18 @@ UNCLOSED = """
             kept.append(client)  # alive until the interpreter exits, as in a REPL
 
     with loopback.serve() as server:
-        asyncio.run(main(server.url))
+        {run}
         gc.collect()
     print("done")
 """
 
 
+@pytest.mark.parametrize("loop", ["asyncio", "trio"])
 @pytest.mark.parametrize("keep", [False, True], ids=["collected", "alive-at-exit"])
-def test_a_client_never_closed_warns_once_with_greenstatus_words(keep: bool) -> None:
+def test_a_client_never_closed_warns_once_with_greenstatus_words(keep: bool, loop: str) -> None:
     root = str(Path(__file__).resolve().parent.parent)
-    script = textwrap.dedent(UNCLOSED).format(root=root, token=TOKEN, keep=keep)
+    run = "asyncio.run(main(server.url))" if loop == "asyncio" else "trio.run(main, server.url)"
+    script = textwrap.dedent(UNCLOSED).format(root=root, token=TOKEN, keep=keep, run=run)
     ran = subprocess.run(
         [sys.executable, "-W", "default", "-c", script],
         capture_output=True,
@@ -172,3 +175,4 @@ def test_a_client_never_closed_warns_once_with_greenstatus_words(keep: bool) -> 
     assert "aclose()" in ran.stderr
     assert "Unclosed client session" not in ran.stderr
     assert "Unclosed connector" not in ran.stderr
+    assert "unclosed <socket" not in ran.stderr
