@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-import traceback
 from collections.abc import AsyncIterator, Awaitable, Iterator
 from pathlib import Path
 from typing import cast
@@ -36,6 +35,7 @@ from greenstatus import (
 from greenstatus.testing import DOCUMENTED_RATE_LIMITS, FakeGreenAPI
 
 from .conftest import fake_client, served_client
+from .reachable import hits
 from .redis_server import RedisServer, free_port, redis_client, redis_server
 
 pytestmark = pytest.mark.anyio
@@ -455,42 +455,6 @@ def password_server() -> Iterator[PasswordServer]:
         server.stop()
 
 
-def where_reachable(error: BaseException, secret: str) -> list[str]:
-    """Every place reachable from ``error`` that holds ``secret``: its chain,
-    the chained errors' attributes, and the repr of every local of every frame
-    of their tracebacks."""
-    found = []
-    rendered = "".join(
-        traceback.TracebackException.from_exception(error, capture_locals=True).format()
-    )
-    if secret in rendered:
-        found.append("TracebackException with locals")
-    seen: set[int] = set()
-    pending: list[BaseException] = [error]
-    while pending and len(seen) < 100:
-        current = pending.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        name = type(current).__name__
-        for label, text in [("str", str(current)), ("repr", repr(current))] + [
-            (f"attribute {key}", repr(value)) for key, value in vars(current).items()
-        ]:
-            if secret in text:
-                found.append(f"{name} {label}")
-        tb = current.__traceback__
-        for _ in range(1000):
-            if tb is None:
-                break
-            frame = tb.tb_frame
-            for key, value in frame.f_locals.items():
-                if secret in repr(value):
-                    found.append(f"{name}: local {key} of {frame.f_code.co_name}")
-            tb = tb.tb_next
-        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
-    return found
-
-
 async def caught(call: Awaitable[object]) -> BaseException:
     """The error ``call`` raises, caught in a frame that holds no secret."""
     try:
@@ -529,8 +493,8 @@ async def test_no_password_is_reachable_from_the_limiter_s_error(
     assert isinstance(error, RateLimiterUnavailableError)
     assert error.__cause__ is None
     assert error.__context__ is None
-    assert where_reachable(error, PASSWORD[::-1]) == []
-    assert where_reachable(error, PASSWORD) == []
+    assert hits(error, PASSWORD[::-1]) == []
+    assert hits(error, PASSWORD) == []
     await limiter.aclose()
 
 
@@ -545,6 +509,6 @@ async def test_no_password_or_token_is_reachable_from_a_client_s_error(
     password_server.stop()
     assert isinstance(error, RateLimiterUnavailableError)
     for secret in (PASSWORD[::-1], PASSWORD, fake.token):
-        assert where_reachable(error, secret) == [], secret
+        assert hits(error, secret) == [], secret
     assert fake.requests == []
     await limiter.aclose()
