@@ -8,12 +8,15 @@ from __future__ import annotations
 import inspect
 import logging
 
+from ._audience import Audience
 from ._client import AsyncStatusClient, OnResult, OnRetry
 from ._clock import Clock, SystemClock
+from ._contacts import Contact
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    AudienceError,
     AuthenticationError,
     BadRequestError,
     ClientClosedError,
@@ -40,6 +43,7 @@ from ._observability import (
     scrub_sentry_breadcrumb,
     scrub_sentry_event,
 )
+from ._participants import ALL_CONTACTS, AllContacts
 from ._ratelimit import InProcessRateLimiter, RateLimiter, RatePlace, RateRequest
 from ._readiness import InstanceSettings, InstanceState, Readiness, ReadinessProblem
 from ._redaction import install_log_filter
@@ -59,16 +63,21 @@ logging.getLogger("greenstatus").addHandler(logging.NullHandler())
 install_log_filter()
 
 __all__ = [
+    "ALL_CONTACTS",
     "DOCUMENTED_RATE_LIMITS",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AllContacts",
     "AsyncStatusClient",
+    "Audience",
+    "AudienceError",
     "AuthenticationError",
     "BadRequestError",
     "CheckedLink",
     "ClientClosedError",
     "Clock",
+    "Contact",
     "ExponentialBackoff",
     "Font",
     "GreenStatusError",

@@ -9,6 +9,7 @@ from typing import cast
 import anyio
 import anyio.lowlevel
 
+from ._audience_step import send_status
 from ._exceptions import ClientClosedError, GreenStatusError, UnexpectedError
 from ._hooks import OnResult, run_hook
 from ._instance import Instance
@@ -42,7 +43,7 @@ async def send_all(
             # and no bug to report.
             return SendResult(status, error=_not_started(status, pipeline.instance))
         try:
-            sent = await pipeline.send_status(status, retry)
+            sent = await send_status(pipeline, status, retry)
         except UnexpectedError as error:
             # A bug or a raising hook: logged, as a traceback to report.
             logger.exception("%s failed unexpectedly", status.api_method.name)

@@ -19,6 +19,7 @@ import attrs
 import httpx
 
 from ._clock import Clock
+from ._contact_methods import ContactMethods
 from ._file_methods import FileMethods
 from ._hooks import OnResult, OnRetry
 from ._http import DEFAULT_TIMEOUT
@@ -45,7 +46,7 @@ class _NotGiven:
 _NOT_GIVEN = _NotGiven()
 
 
-class AsyncStatusClient(FileMethods, InstanceMethods):
+class AsyncStatusClient(FileMethods, InstanceMethods, ContactMethods):
     """An async client for the status methods of one GREEN-API instance.
 
     Every request goes through one ``httpx.AsyncClient``: your ``http_client``,
@@ -89,6 +90,9 @@ class AsyncStatusClient(FileMethods, InstanceMethods):
         rate_limiter: where the rate limits are counted: an
             ``InProcessRateLimiter`` of this client's by default, a shared one,
             or a ``RedisRateLimiter`` for many processes.
+        check_audience: before a status with ``participants`` is sent, refuse
+            each participant it would not reach (``AudienceError``), from the
+            instance's contacts, fetched once and remembered for 5 minutes.
     """
 
     def __init__(
@@ -109,6 +113,7 @@ class AsyncStatusClient(FileMethods, InstanceMethods):
         clock: Clock | None = None,
         check_links: bool = False,
         rate_limiter: RateLimiter | None = None,
+        check_audience: bool = False,
     ) -> None:
         # Held so that vars(), reprs and pickles never carry it, and dropped
         # from this frame's locals, which an error tool records should any
@@ -123,6 +128,7 @@ class AsyncStatusClient(FileMethods, InstanceMethods):
             retry=retry,
             on_retry=on_retry,
             check_links=check_links,
+            check_audience=check_audience,
         )
         pool = Pool.create(
             PoolOptions(
@@ -165,6 +171,7 @@ class AsyncStatusClient(FileMethods, InstanceMethods):
         clock: Clock | None = None,
         check_links: bool = False,
         rate_limiter: RateLimiter | None = None,
+        check_audience: bool = False,
         environ: Mapping[str, str] | None = None,
     ) -> AsyncStatusClient:
         """A client from ``GREEN_API_ID_INSTANCE``, ``GREEN_API_TOKEN`` and, when set,
@@ -189,6 +196,7 @@ class AsyncStatusClient(FileMethods, InstanceMethods):
             clock=clock,
             check_links=check_links,
             rate_limiter=rate_limiter,
+            check_audience=check_audience,
         )
 
     def with_options(
@@ -200,6 +208,7 @@ class AsyncStatusClient(FileMethods, InstanceMethods):
         on_retry: OnRetry | _NotGiven | None = _NOT_GIVEN,
         max_concurrency: int | _NotGiven = _NOT_GIVEN,
         check_links: bool | _NotGiven = _NOT_GIVEN,
+        check_audience: bool | _NotGiven = _NOT_GIVEN,
     ) -> AsyncStatusClient:
         """A client for the same instance that shares this one's connection pool
         and rate limiter, with other options. What is not given is kept; ``None``
@@ -223,6 +232,7 @@ class AsyncStatusClient(FileMethods, InstanceMethods):
             "on_retry": on_retry,
             "max_concurrency": max_concurrency,
             "check_links": check_links,
+            "check_audience": check_audience,
         }
         changes: dict[str, Any] = {
             name: value for name, value in given.items() if value is not _NOT_GIVEN

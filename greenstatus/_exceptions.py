@@ -5,7 +5,8 @@ Every failure of a call ends as one of these; the tree is the whole error model:
 ```text
 GreenStatusError
 ├── InvalidStatusError (also ValueError)   bad input, caught before anything is sent
-│   └── LinkCheckError   .url .reason       url_file would not show (check_links)
+│   ├── LinkCheckError   .url .reason       url_file would not show (check_links)
+│   └── AudienceError    .chat_id .reason   a participant the status would not reach
 ├── APIConnectionError  .request_sent        no HTTP answer; was the request possibly delivered?
 │   ├── APITimeoutError
 │   └── ClientClosedError      the client or its pool was closed during the call
@@ -28,6 +29,8 @@ carried with the token replaced by ``***``.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import attrs
 import httpx
 
@@ -35,9 +38,12 @@ from ._instance_state import InstanceState, not_ready_state
 from ._numbers import whole_number
 
 __all__ = [
+    "AUDIENCE_REASONS",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AudienceError",
+    "AudienceReason",
     "AuthenticationError",
     "BadRequestError",
     "ClientClosedError",
@@ -122,6 +128,28 @@ class LinkCheckError(InvalidStatusError):
         self.status_code = status_code
         self.content_type = content_type
         self.size = size
+
+
+AudienceReason = Literal["unnamed", "beyond_limit", "unknown", "groups"]
+"""Why a status would not reach a participant: the ``Audience`` field it is in."""
+AUDIENCE_REASONS: tuple[AudienceReason, ...] = ("unnamed", "beyond_limit", "unknown", "groups")
+
+
+class AudienceError(InvalidStatusError):
+    """A participant the status would not reach, found before anything was sent
+    (``check_audience=True``, or a group chat id, which no status reaches).
+
+    ``field`` is ``"participants[i]"``, ``chat_id`` the participant as a chat
+    id, and ``reason`` the ``Audience`` field it falls in: ``"unnamed"`` (a
+    contact with no name in the phone book), ``"beyond_limit"`` (named, but
+    past the first 1024 named contacts), ``"unknown"`` (not among the
+    instance's contacts) or ``"groups"`` (a group chat).
+    """
+
+    def __init__(self, field: str, problem: str, *, chat_id: str, reason: AudienceReason) -> None:
+        super().__init__(field, problem)
+        self.chat_id = chat_id
+        self.reason = reason
 
 
 class APIConnectionError(GreenStatusError):

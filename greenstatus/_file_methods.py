@@ -8,10 +8,12 @@ from collections.abc import Iterable
 
 import attrs
 
+from ._audience_step import prepare
 from ._exceptions import InvalidStatusError
 from ._file_names import checked_path, file_name_of
 from ._links import CheckedLink, LinkKind
 from ._methods import UPLOAD_FILE
+from ._participants import AllContacts
 from ._requests import MediaStatus, VoiceStatus
 from ._results import SentStatus
 from ._retry import RetryPolicy
@@ -94,7 +96,7 @@ class FileMethods(StatusMethods):
         path: str | os.PathLike[str],
         *,
         background_color: str | None = None,
-        participants: Iterable[str] = (),
+        participants: Iterable[str] | AllContacts = (),
         file_name: str | None = None,
         retry: RetryPolicy | None = None,
     ) -> SentStatus:
@@ -120,7 +122,7 @@ class FileMethods(StatusMethods):
         path: str | os.PathLike[str],
         *,
         caption: str | None = None,
-        participants: Iterable[str] = (),
+        participants: Iterable[str] | AllContacts = (),
         file_name: str | None = None,
         retry: RetryPolicy | None = None,
     ) -> SentStatus:
@@ -151,6 +153,7 @@ class FileMethods(StatusMethods):
         A problem of the file itself (missing, unreadable, too large, changed
         while it was read) names ``path``, the argument the caller passed."""
         checked = checked_path(path, "path")  # a bytes path is never taken for bytes
+        status = await prepare(self._pipeline, status)  # nothing uploaded for no one
         try:
             uploaded = await self.upload_file(checked, file_name=status.file_name, retry=retry)
         except InvalidStatusError as error:

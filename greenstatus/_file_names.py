@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from urllib.parse import quote
 
 from ._exceptions import InvalidStatusError
-from ._requests import FILE_NAME_MAX
+from ._fields import FILE_NAME_MAX
 
 __all__ = [
     "CONTENT_TYPES",

@@ -19,10 +19,10 @@ import attrs
 import httpx
 
 from ._exceptions import InvalidStatusError, LinkCheckError
+from ._fields import check_url_file
 from ._link_fetch import LinkClient, LinkFacts, fetch_link_facts
 from ._public import why_not_public
 from ._redaction import Secret
-from ._requests import check_url_file
 from ._upload_sources import UPLOAD_MAX
 
 __all__ = ["CheckedLink", "LinkChecker", "LinkKind", "judge"]

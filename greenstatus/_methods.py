@@ -12,6 +12,7 @@ __all__ = [
     "ALL_METHODS",
     "DELETE_STATUS",
     "DOCUMENTED_RATE_LIMITS",
+    "GET_CONTACTS",
     "GET_INCOMING_STATUSES",
     "GET_OUTGOING_STATUSES",
     "GET_SETTINGS",
@@ -67,6 +68,8 @@ UPLOAD_FILE = ApiMethod("uploadFile", "POST", None, Host.MEDIA)
 # What a sender needs of its instance: not status methods, 1 request/s each.
 GET_STATE_INSTANCE = ApiMethod("getStateInstance", "GET", 1)
 GET_SETTINGS = ApiMethod("getSettings", "GET", 1)
+# Who a status can reach: the contact list, a couple of hundred bytes a contact.
+GET_CONTACTS = ApiMethod("getContacts", "GET", 1, answer_max=16 * 1024 * 1024)
 
 STATUS_METHODS = (
     SEND_TEXT_STATUS,
@@ -78,7 +81,7 @@ STATUS_METHODS = (
     GET_OUTGOING_STATUSES,
 )
 
-INSTANCE_METHODS = (GET_STATE_INSTANCE, GET_SETTINGS)
+INSTANCE_METHODS = (GET_STATE_INSTANCE, GET_SETTINGS, GET_CONTACTS)
 ALL_METHODS = (*STATUS_METHODS, *INSTANCE_METHODS, UPLOAD_FILE)
 
 DOCUMENTED_RATE_LIMITS: Mapping[str, int] = MappingProxyType(
@@ -101,6 +104,7 @@ DOCUMENTED_RATE_LIMITS: Mapping[str, int] = MappingProxyType(
 | getOutgoingStatuses | 1 |
 | getStateInstance | 1 |
 | getSettings | 1 |
+| getContacts | 1 |
 
 uploadFile has no documented limit. The mapping is read-only.
 """

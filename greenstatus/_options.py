@@ -64,10 +64,18 @@ def _retry(retry: RetryPolicy | None) -> RetryPolicy:
     return check_retry(retry) if retry is not None else ExponentialBackoff()
 
 
-def _check_links(value: bool) -> bool:
+def _flag(name: str, value: bool) -> bool:
     if not isinstance(value, bool):
-        raise TypeError(f"check_links must be True or False, got {value!r}")
+        raise TypeError(f"{name} must be True or False, got {value!r}")
     return value
+
+
+def _check_links(value: bool) -> bool:
+    return _flag("check_links", value)
+
+
+def _check_audience(value: bool) -> bool:
+    return _flag("check_audience", value)
 
 
 def _max_concurrency(value: int) -> int:
@@ -101,6 +109,8 @@ class ClientOptions:
     """Called before each wait to retry."""
     check_links: bool = attrs.field(default=False, converter=_check_links)
     """Check each voice or media link before sending it."""
+    check_audience: bool = attrs.field(default=False, converter=_check_audience)
+    """Refuse participants a status would not reach before sending it."""
 
 
 def check_in_order(changes: Mapping[str, Any]) -> dict[str, Any]:

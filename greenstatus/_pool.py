@@ -1,6 +1,7 @@
 """What a client and the clients derived from it share, and how each ends.
 
-A ``Pool`` is the HTTP client, the rate limiter, the links known and the calls
+A ``Pool`` is the HTTP client, the rate limiter, the links known, the
+contacts remembered and the calls
 under way, shared by a client and every client ``with_options`` derives from
 it. A ``Session`` is one client's own life on that pool: closing it ends that
 client's waiting calls, and, when the pool is greenstatus's own, the pool.
@@ -17,6 +18,7 @@ import attrs
 import httpx
 
 from ._clock import Clock
+from ._contact_memory import ContactMemory
 from ._http import DEFAULT_LIMITS, DEFAULT_TIMEOUT, create_http_client
 from ._links import LinkChecker
 from ._options import PoolOptions
@@ -43,6 +45,8 @@ class Pool:
     """The event loop of the first call: pools and rate limiters belong to one."""
     links: LinkChecker = attrs.field(factory=LinkChecker)
     """Links checked and uploaded: one record per pool, so per client."""
+    contacts: ContactMemory = attrs.field(factory=ContactMemory)
+    """The instance's contacts, remembered for the audience step."""
     calls: dict[anyio.CancelScope, tuple[Session, CallProgress]] = attrs.field(factory=dict)
     """The calls under way, each in a scope that closing its client (or the
     pool) cancels while it waits, with the session that made it."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ._audience_step import send_status
 from ._batch import send_all
 from ._client_parts import ClientParts
 from ._hooks import OnResult, check_hook
@@ -16,6 +17,7 @@ from ._methods import (
     GET_STATUS_STATISTIC,
 )
 from ._options import check_concurrency
+from ._participants import AllContacts
 from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus, built_for_caller
 from ._results import (
     IncomingStatus,
@@ -37,13 +39,18 @@ _STATUS_TYPES = (TextStatus, VoiceStatus, MediaStatus)
 
 class StatusMethods(ClientParts):
     async def send(self, status: Status, *, retry: RetryPolicy | None = None) -> SentStatus:
-        """Send one status; returns its id once GREEN-API has queued it."""
+        """Send one status; returns its id once GREEN-API has queued it.
+
+        ``participants=ALL_CONTACTS`` is expanded first (one getContacts,
+        remembered for 5 minutes); with ``check_audience=True``, participants
+        the status would not reach raise ``AudienceError`` and nothing is sent.
+        """
         if not isinstance(status, _STATUS_TYPES):
             raise TypeError(
                 "status must be a TextStatus, VoiceStatus or MediaStatus, "
                 f"got {type(status).__name__}"
             )
-        return await self._pipeline.send_status(status, retry)
+        return await send_status(self._pipeline, status, retry)
 
     async def send_all(
         self,
@@ -89,7 +96,7 @@ class StatusMethods(ClientParts):
         *,
         background_color: str | None = None,
         font: Font | str | None = None,
-        participants: Iterable[str] = (),
+        participants: Iterable[str] | AllContacts = (),
         retry: RetryPolicy | None = None,
     ) -> SentStatus:
         """Send a text status (see [`TextStatus`][greenstatus.TextStatus])."""
@@ -108,7 +115,7 @@ class StatusMethods(ClientParts):
         file_name: str,
         *,
         background_color: str | None = None,
-        participants: Iterable[str] = (),
+        participants: Iterable[str] | AllContacts = (),
         retry: RetryPolicy | None = None,
     ) -> SentStatus:
         """Send a voice status (see [`VoiceStatus`][greenstatus.VoiceStatus])."""
@@ -128,7 +135,7 @@ class StatusMethods(ClientParts):
         file_name: str,
         *,
         caption: str | None = None,
-        participants: Iterable[str] = (),
+        participants: Iterable[str] | AllContacts = (),
         retry: RetryPolicy | None = None,
     ) -> SentStatus:
         """Send a picture or video status (see [`MediaStatus`][greenstatus.MediaStatus])."""

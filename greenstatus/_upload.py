@@ -16,6 +16,7 @@ import attrs
 import httpx
 
 from ._exceptions import InvalidStatusError
+from ._fields import check_url_file
 from ._file_names import (
     check_name,
     checked_path,
@@ -24,7 +25,6 @@ from ._file_names import (
     path_name,
 )
 from ._redaction import Secret
-from ._requests import check_url_file
 from ._upload_sources import (
     FileChunks,
     Identity,

@@ -90,9 +90,9 @@ def test_input_greenstatus_cannot_send_is_refused_naming_the_field(
 def test_what_people_type_is_still_accepted() -> None:
     status = TextStatus(
         message="line one\nline two\ttabbed",
-        participants=["+7 (900) 123-45-67", "447700900123", "+1\u00a0555\u00a0010\u00a09999"],
+        participants=["+7 (900) 123-45-67", "447911123456", "+1\u00a0202\u00a0555\u00a00123"],
     )
-    assert status.participants == ("79001234567@c.us", "447700900123@c.us", "15550109999@c.us")
+    assert status.participants == ("79001234567@c.us", "447911123456@c.us", "12025550123@c.us")
     assert TextStatus(message="m", participants=["79001234567@c.us"]).participants == (
         "79001234567@c.us",
     )

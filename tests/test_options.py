@@ -30,6 +30,7 @@ CHANGED: dict[str, object] = {
     "retry": NoRetry(),
     "on_retry": on_retry,
     "check_links": True,
+    "check_audience": True,
 }
 
 

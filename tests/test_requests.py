@@ -105,13 +105,13 @@ def test_phone_numbers_are_normalised_and_duplicates_dropped_in_order() -> None:
         message="hi",
         participants=[
             "+7 900 123-45-67",
-            "440000001234@c.us",
+            "447911123456@c.us",
             "7 (900) 123 45 67",
             "79001234567@c.us",
-            "44.0000.001234",
+            "44.7911.123456",
         ],
     )
-    assert status.participants == ("79001234567@c.us", "440000001234@c.us")
+    assert status.participants == ("79001234567@c.us", "447911123456@c.us")
 
 
 @pytest.mark.parametrize(
@@ -120,7 +120,7 @@ def test_phone_numbers_are_normalised_and_duplicates_dropped_in_order() -> None:
         ("+7 900 123-45-67", "79001234567@c.us"),
         ("79001234567", "79001234567@c.us"),
         ("  79001234567@c.us ", "79001234567@c.us"),
-        ("+1 (555) 010-9999", "15550109999@c.us"),
+        ("+1 (202) 555-0123", "12025550123@c.us"),
     ],
 )
 def test_normalize_chat_id(raw: str, expected: str) -> None:

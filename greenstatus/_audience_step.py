@@ -1,0 +1,85 @@
+"""The audience step of a status send, ahead of the pipeline: ``ALL_CONTACTS``
+expanded to the chat ids the status reaches, and, with ``check_audience``,
+participants it would not reach refused before anything is sent."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import attrs
+
+from ._audience import Audience, audience_of, audience_refusal
+from ._contacts import Contact, parse_contacts
+from ._exceptions import InvalidStatusError
+from ._methods import GET_CONTACTS
+from ._participants import AllContacts
+from ._pipeline import Pipeline
+from ._requests import MediaStatus, Status, TextStatus, VoiceStatus
+from ._results import SentStatus
+from ._retry import RetryPolicy
+
+__all__ = [
+    "EMPTY_REPEATS",
+    "audience",
+    "fetch_contacts",
+    "prepare",
+    "remembered_contacts",
+    "send_status",
+]
+
+StatusT = TypeVar("StatusT", bound="TextStatus | VoiceStatus | MediaStatus")
+
+EMPTY_REPEATS = 2
+"""How often an empty getContacts answer is asked again ("if an empty data
+array is received, repeat the method call", GREEN-API's page says); each
+repeat waits for the method's rate limit, 1 request per second."""
+
+
+async def fetch_contacts(pipeline: Pipeline, retry: RetryPolicy | None) -> tuple[Contact, ...]:
+    """getContacts, asked again up to ``EMPTY_REPEATS`` times while it answers
+    an empty list; the list it ends with is remembered when not empty."""
+    contacts: tuple[Contact, ...] = ()
+    for _ in range(1 + EMPTY_REPEATS):
+        contacts = await pipeline.call(GET_CONTACTS, parse_contacts, retry)
+        if contacts:
+            break
+    pool = pipeline.session.pool
+    pool.contacts.keep(contacts, pool.clock.now())
+    return contacts
+
+
+async def remembered_contacts(pipeline: Pipeline) -> tuple[Contact, ...]:
+    """The contacts of the last 5 minutes, or fetched now, once for all the
+    calls that need them at the same time."""
+    pool = pipeline.session.pool
+    return await pool.contacts.get(lambda: fetch_contacts(pipeline, None), pool.clock)
+
+
+async def audience(pipeline: Pipeline, participants: tuple[str, ...] | None) -> Audience:
+    """Who a status to ``participants`` (chat ids; ``None``: all) would reach."""
+    return audience_of(await remembered_contacts(pipeline), participants)
+
+
+async def send_status(pipeline: Pipeline, status: Status, retry: RetryPolicy | None) -> SentStatus:
+    """Send ``status`` through the pipeline, after its audience step."""
+    return await pipeline.send_status(await prepare(pipeline, status), retry)
+
+
+async def prepare(pipeline: Pipeline, status: StatusT) -> StatusT:
+    """``status`` as it is sent: ``ALL_CONTACTS`` expanded, and with
+    ``check_audience`` its participants checked (``AudienceError``)."""
+    participants = status.participants
+    if isinstance(participants, AllContacts):
+        reached = (await audience(pipeline, None)).reached
+        if not reached:
+            raise InvalidStatusError(
+                "participants",
+                "ALL_CONTACTS reaches no one: none of the instance's contacts is saved with a "
+                "name in the phone book (client.check_audience() shows them)",
+            )
+        status = attrs.evolve(status, participants=reached)
+    elif participants and pipeline.options.check_audience:
+        refusal = audience_refusal(await remembered_contacts(pipeline), participants)
+        if refusal is not None:
+            raise refusal
+    return status

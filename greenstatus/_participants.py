@@ -1,0 +1,178 @@
+"""Who a status is for, as the request objects take it: chat ids and phone
+numbers, each checked and normalised to the chat id sent, or
+``ALL_CONTACTS``, which the client expands at send time."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable
+from typing import Final, TypeAlias
+
+import phonenumbers
+
+from ._exceptions import AudienceError, InvalidStatusError
+
+__all__ = [
+    "ALL_CONTACTS",
+    "ENTRIES_MAX",
+    "PARTICIPANTS_MAX",
+    "AllContacts",
+    "Participants",
+    "chat_number",
+    "convert_participants",
+    "normalize_chat_id",
+]
+
+# greenstatus's own bound, where GREEN-API documents none (docs/requests.md).
+PARTICIPANTS_MAX = 5000
+ENTRIES_MAX = 10 * PARTICIPANTS_MAX
+_TEXT_MAX = 64
+
+# Digits are ASCII digits: \d would take any script's (Arabic-Indic, fullwidth...).
+_CHAT_ID = re.compile(r"([1-9][0-9]{6,14})@c\.us")
+# A WhatsApp "linked id" (LID): an opaque number, not a phone number, e.g.
+# 120650379300963@lid. GREEN-API documents them as participants.
+_LID = re.compile(r"[1-9][0-9]{5,19}@lid")
+# A group chat: 120363043968066561@g.us, or the older 79001234567-1581234048@g.us.
+_GROUP = re.compile(r"[0-9]+(-[0-9]+)?@g\.us")
+# What people type around the digits of a phone number: +7 (900) 123-45-67.
+_PHONE_PUNCTUATION = re.compile(r"[\s()\-.]")
+_PHONE_DIGITS = re.compile(r"\+?([1-9][0-9]{6,14})")
+
+
+class AllContacts(enum.Enum):
+    """The type of ``ALL_CONTACTS``."""
+
+    ALL_CONTACTS = "ALL_CONTACTS"
+
+    def __repr__(self) -> str:
+        return "greenstatus.ALL_CONTACTS"
+
+
+ALL_CONTACTS: Final = AllContacts.ALL_CONTACTS
+"""``participants=ALL_CONTACTS``: every contact the status can reach, listed.
+
+The client expands it when it sends: one getContacts (remembered for 5
+minutes), and the status goes to the audience's ``reached`` chat ids, named
+one by one. Unlike an absent ``participants`` ("all contacts", to GREEN-API),
+that reaches iPhones too (GREEN-API issue #1124)."""
+
+Participants: TypeAlias = "tuple[str, ...] | AllContacts"
+"""A request's ``participants``: chat ids, or ``ALL_CONTACTS``."""
+
+
+def normalize_chat_id(value: object, field: str = "participant") -> str:
+    """Return the chat id ``79001234567@c.us`` for a chat id or a phone number.
+
+    A phone number must be a valid number of its country, country code first
+    (libphonenumber's metadata): ``"900 123 45 67"``, a national number
+    without its country code, reaches no one and is refused. A chat id given
+    as a chat id is taken as it is.
+
+    ```python
+    from greenstatus import normalize_chat_id
+
+    print(normalize_chat_id("+7 (900) 123-45-67"))
+    ```
+
+    ```text title="Output"
+    79001234567@c.us
+    ```
+    """
+    if not isinstance(value, str):
+        raise InvalidStatusError(field, f"expected a str, got {type(value).__name__}")
+    text = value.strip()  # the white space around it is not sent, so not counted
+    if len(text) > _TEXT_MAX:
+        raise InvalidStatusError(
+            field, f"is {len(text)} characters long; a chat id or phone number is shorter"
+        )
+    if "@" in text:
+        chat = _CHAT_ID.fullmatch(text)
+        if (chat and _possible_number(chat[1])) or _LID.fullmatch(text):
+            return text
+        if _GROUP.fullmatch(text):
+            raise AudienceError(
+                field,
+                f"{text!r} is a group chat: a status goes to contacts, never to a group",
+                chat_id=text,
+                reason="groups",
+            )
+        raise InvalidStatusError(
+            field,
+            f"{value!r} is not a contact chat id like '79001234567@c.us' or '120650379300963@lid'",
+        )
+    phone = _PHONE_DIGITS.fullmatch(_PHONE_PUNCTUATION.sub("", text))
+    if phone is None:
+        raise InvalidStatusError(
+            field,
+            f"{value!r} is neither a chat id like '79001234567@c.us' nor an international "
+            "phone number (7 to 15 digits, country code first)",
+        )
+    if not _valid_number(phone[1]):
+        raise InvalidStatusError(
+            field,
+            f"{value!r} is not a valid phone number with its country code: write the "
+            "country code first, e.g. '+7 900 123-45-67' rather than '900 123 45 67' or "
+            "'8 900 123 45 67' (a number the check does not know yet can be given as a "
+            "chat id, '79001234567@c.us')",
+        )
+    return f"{phone[1]}@c.us"
+
+
+def chat_number(chat_id: str) -> str:
+    """What a chat id is matched by: the number of a ``@c.us`` chat id (as
+    contacts list them), else the chat id itself."""
+    number, at, domain = chat_id.partition("@")
+    return number if at and domain == "c.us" else chat_id
+
+
+def _parse(digits: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse("+" + digits)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def _possible_number(digits: str) -> bool:
+    """Whether ``digits`` (country code first) can be a phone number there: a
+    known country code and a length that country's numbers can have."""
+    number = _parse(digits)
+    return number is not None and bool(phonenumbers.is_possible_number(number))
+
+
+def _valid_number(digits: str) -> bool:
+    """Whether ``digits`` (country code first) is a number in its country's
+    numbering plan, by libphonenumber's metadata."""
+    number = _parse(digits)
+    return number is not None and bool(phonenumbers.is_valid_number(number))
+
+
+def convert_participants(value: Iterable[str] | AllContacts) -> Participants:
+    """The ``participants`` converter: ``ALL_CONTACTS`` as it is, else a tuple
+    of distinct chat ids, first occurrence first."""
+    if value is ALL_CONTACTS:
+        return ALL_CONTACTS
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise InvalidStatusError(
+            "participants",
+            f"expected a list of chat ids or ALL_CONTACTS, got {type(value).__name__}",
+        )
+    # The limit is on the chat ids sent: each once, so two spellings of one
+    # number count once. The entries read are bounded too, so that an endless
+    # iterable of one id ends.
+    seen: dict[str, None] = {}
+    for index, item in enumerate(value):
+        if index >= ENTRIES_MAX:
+            raise InvalidStatusError(
+                "participants",
+                f"more than {ENTRIES_MAX} entries; list each chat id once",
+            )
+        seen.setdefault(normalize_chat_id(item, f"participants[{index}]"), None)
+        if len(seen) > PARTICIPANTS_MAX:
+            raise InvalidStatusError(
+                "participants",
+                f"more than {PARTICIPANTS_MAX} distinct chat ids (participants[{index}] is "
+                f"number {PARTICIPANTS_MAX + 1}); send in batches",
+            )
+    return tuple(seen)
