@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 
+from .._contacts import Contact
 from ._faults import Faults
 from ._files import FILES_PREFIX, FakeFile, FileHost
 from ._model import FakeStatus, StatusModel
@@ -27,13 +28,38 @@ __all__ = ["FakeGreenAPI"]
 
 
 class FakeGreenAPI:
-    """A stateful model of GREEN-API's seven status methods and uploadFile.
+    """A stateful model of GREEN-API's seven status methods, uploadFile,
+    getContacts, getStateInstance and getSettings.
 
     It checks the instance id (403) and token (401), checks bodies as the API
     documents them (400 with a message), queues statuses and lists them, serves
     statistics, deletes, keeps uploads, and records every request. Faults can be
-    injected: ``fail_next``, ``drop_next``, ``latency`` and per-method
-    ``rate_limits`` (429 past them).
+    injected: ``fail_next``, ``drop_next``, ``empty_contacts_next``, ``latency``
+    and per-method ``rate_limits`` (429 past them).
+
+    ``contacts`` is the instance's contact list (shared by every instance the
+    fake serves), which getContacts answers in order. Each item is a
+    ``greenstatus.Contact``, a mapping in GREEN-API's wire form
+    (``{"id": ..., "name": ..., "contactName": ..., "type": ...}``; ``name`` and
+    ``contactName`` may be absent or ``None``, ``type`` defaults to ``"user"``,
+    ``"group"`` for a ``@g.us`` id; other keys are served as given) or a bare
+    chat id: ``"79001234567@c.us"`` stands for a person saved in the phone book
+    under their number (``contact_name`` ``"79001234567"``), ``"...@g.us"`` for
+    a group.
+
+    Statistics follow GREEN-API's rule of who a status reaches: only user
+    contacts with a ``contactName`` (more than white space), the first 1024 of
+    them in list order (a chat id listed twice counts at its first place). A
+    status with no ``participants`` reaches all of those; one with
+    ``participants`` reaches the participants that are among them (matched by
+    chat id, a ``@c.us`` one by its number alone). getStatusStatistic lists one
+    ``sent`` row for each, named as the contact list names it. Who a status
+    reached is decided when it is sent, by the contacts of that moment. With no
+    contacts at all the fake has no list to apply the rule to: a status reaches
+    its ``participants`` as they were sent, and no one else. getOutgoingStatuses
+    lists a status's ``participants`` as they were sent, the shape GREEN-API
+    documents (green-api/issues#1129 reports they come back empty: do not let
+    your code depend on them).
 
     For example, in process (no sockets), on the client's own pool:
 
@@ -55,7 +81,7 @@ class FakeGreenAPI:
         id_instance: str = "1101000001",
         api_token_instance: str = "fake-token-0123456789abcdef",  # noqa: S107 - a fake's
         *,
-        contacts: tuple[str, ...] = (),
+        contacts: Sequence[Contact | Mapping[str, object] | str] = (),
         rate_limits: Mapping[str, int] | None = None,
         latency: float = 0.0,
         clock: Callable[[], float] = time.time,
@@ -90,13 +116,17 @@ class FakeGreenAPI:
     # -- the model's state ------------------------------------------------------------
 
     @property
-    def contacts(self) -> tuple[str, ...]:
-        """Who a status with no ``participants`` reaches, for statistics."""
-        return self._model.contacts
+    def contacts(self) -> tuple[Contact, ...]:
+        """The contact list getContacts answers and statistics follow, as
+        ``Contact``s whose ``raw`` is the item served. Set it with the same
+        forms as ``contacts=``; an invalid item raises ``TypeError`` or
+        ``ValueError`` naming its index, and leaves the list as it was."""
+        return self._model.book.contacts
 
     @contacts.setter
-    def contacts(self, value: tuple[str, ...]) -> None:
-        self._model.contacts = value
+    def contacts(self, value: Sequence[Contact | Mapping[str, object] | str]) -> None:
+        with self._lock:
+            self._model.book.contacts = value
 
     @property
     def rate_limits(self) -> Mapping[str, int] | None:
@@ -263,6 +293,18 @@ class FakeGreenAPI:
         ``processed=True`` each request is handled (a send queued) first."""
         with self._lock:
             self._faults.drop(times=times, reset=reset, processed=processed)
+
+    def empty_contacts_next(self, *, times: int = 1) -> None:
+        """Answer the next ``times`` getContacts with an empty array, then the
+        contact list again: GREEN-API's documented transient failure ("if an
+        empty data array is received, repeat the method call").
+
+        Only answers that would have listed the contacts count: a refused
+        request (401, 403, 429, 400, a fault) leaves them queued. Calls add up;
+        statistics keep following the contact list meanwhile.
+        """
+        with self._lock:
+            self._model.book.empty_next(times)
 
     # -- plugging in ----------------------------------------------------------------
 

@@ -2,9 +2,8 @@
 methods' rules, the statuses queued, lists, statistics, deletes and uploads.
 
 It answers as GREEN-API does, so it checks what GREEN-API checks, which is not
-what greenstatus checks before sending: where the two rules are the same
-GREEN-API rule, the value is shared (``MESSAGE_MAX``, ``CAPTION_MAX``, ``Font``);
-elsewhere the fake keeps its own, and says why.
+what greenstatus checks before sending (``_validation``). The contact list,
+getContacts and the rule of who a status reaches live in ``_contacts``.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import itertools
 import re
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Literal
 from urllib.parse import unquote
 
@@ -23,6 +22,7 @@ from .._file_names import CONTENT_TYPES
 from .._methods import (
     ALL_METHODS,
     DELETE_STATUS,
+    GET_CONTACTS,
     GET_INCOMING_STATUSES,
     GET_OUTGOING_STATUSES,
     GET_SETTINGS,
@@ -35,9 +35,10 @@ from .._methods import (
     ApiMethod,
 )
 from .._redaction import MASK
-from .._requests import CAPTION_MAX, MESSAGE_MAX, Font
+from ._contacts import ContactBook, ContactInput
 from ._files import FileHost
 from ._replies import FakeReply, RecordedRequest, Refused, decode_json, ok, refusal
+from ._validation import minutes_of, validate_send
 
 __all__ = ["FakeStatus", "StatusKind", "StatusModel"]
 
@@ -56,10 +57,6 @@ _KINDS: dict[str, StatusKind] = {
     SEND_VOICE_STATUS.name: "voice",
     SEND_MEDIA_STATUS.name: "media",
 }
-_FONTS = tuple(font.value for font in Font)
-# The pattern greenstatus's own colour check uses too; that one is a private
-# detail of its request module (which may move), so the fake keeps its copy.
-_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 _UPLOAD_MAX = 100 * 1024 * 1024
 _VIDEO = ("mp4", "mov", "m4v", "3gp", "avi", "mkv", "webm")
 _EXTENSION_OF = {mime: extension for extension, mime in reversed(list(CONTENT_TYPES.items()))}
@@ -92,20 +89,21 @@ class _Call:
 
 
 class StatusModel:
-    """GREEN-API's seven status methods and uploadFile, in memory. Not
-    thread-safe: ``FakeGreenAPI`` calls it under its lock."""
+    """GREEN-API's seven status methods, uploadFile and the instance's
+    methods, in memory. Not thread-safe: ``FakeGreenAPI`` calls it under its
+    lock."""
 
     def __init__(
         self,
         id_instance: str,
         api_token_instance: str,
         *,
-        contacts: tuple[str, ...],
+        contacts: Iterable[ContactInput],
         rate_limits: Mapping[str, int] | None,
         clock: Callable[[], float],
         files: FileHost,
     ) -> None:
-        self.contacts = contacts
+        self.book = ContactBook(contacts)
         self.rate_limits = rate_limits
         self.statuses: list[FakeStatus] = []
         self.requests: list[RecordedRequest] = []
@@ -132,6 +130,9 @@ class StatusModel:
         self._files = files
         self._ids = itertools.count(1)
         self._accepted: defaultdict[tuple[str, str], deque[float]] = defaultdict(deque)
+        # Whom each status reached, by (instance, idMessage): decided when it
+        # was accepted, by the contact list of that moment.
+        self._recipients: dict[tuple[str, str], tuple[FakeStatus, list[str]]] = {}
 
     def record(
         self,
@@ -224,8 +225,10 @@ class StatusModel:
             return ok({"stateInstance": self.state})
         if method is GET_SETTINGS:
             return ok(self.settings)
+        if method is GET_CONTACTS:
+            return ok(self.book.answer(call.query))
         if method.name in _KINDS:
-            _validate_send(method, payload)
+            validate_send(method, payload)
             return ok({"idMessage": self._accept(method, id_instance, payload)})
         if method is DELETE_STATUS:
             return self._delete(id_instance, payload)
@@ -233,7 +236,7 @@ class StatusModel:
         if method is GET_STATUS_STATISTIC:
             statistic = self._statistic(id_instance, call.query)
             return ok(statistic if recorded else [])
-        minutes = _minutes(call.query)
+        minutes = minutes_of(call.query)
         if method is GET_OUTGOING_STATUSES:
             return ok(self._outgoing(id_instance, minutes) if recorded else [])
         assert method is GET_INCOMING_STATUSES
@@ -242,16 +245,22 @@ class StatusModel:
 
     def _accept(self, method: ApiMethod, id_instance: str, payload: dict[str, object]) -> str:
         id_message = f"3EB0{next(self._ids):016X}"
-        self.statuses.append(
-            FakeStatus(
-                id_message=id_message,
-                kind=_KINDS[method.name],
-                payload=payload,
-                id_instance=id_instance,
-                timestamp=int(self._clock()),
-            )
+        status = FakeStatus(
+            id_message=id_message,
+            kind=_KINDS[method.name],
+            payload=payload,
+            id_instance=id_instance,
+            timestamp=int(self._clock()),
         )
+        self.statuses.append(status)
+        self._recipients[(id_instance, id_message)] = (status, self._reached_by(payload))
         return id_message
+
+    def _reached_by(self, payload: Mapping[str, object]) -> list[str]:
+        participants = payload.get("participants") or []
+        if not isinstance(participants, (list, tuple)):  # a hand-made status's
+            participants = []
+        return self.book.reached_by([p for p in participants if isinstance(p, str)])
 
     def _find(self, id_instance: str, id_message: object) -> FakeStatus | None:
         for status in self.statuses:
@@ -267,6 +276,7 @@ class StatusModel:
         if status is None:
             raise Refused(400, f"status {id_message} not found")
         self.statuses.remove(status)
+        self._recipients.pop((id_instance, id_message), None)
         self.deleted.append(id_message)
         return FakeReply(200)
 
@@ -277,11 +287,14 @@ class StatusModel:
         status = self._find(id_instance, id_message)
         if status is None:
             return []
-        participants = status.payload.get("participants") or self.contacts
-        assert isinstance(participants, (list, tuple))
+        recorded = self._recipients.get((id_instance, id_message))
+        if recorded is not None and recorded[0] is status:
+            recipients = recorded[1]
+        else:  # a status a test put in ``statuses`` itself
+            recipients = self._reached_by(status.payload)
         return [
             {"timestamp": status.timestamp, "participant": participant, "status": "sent"}
-            for participant in participants
+            for participant in recipients
         ]
 
     def _outgoing(self, id_instance: str, minutes: int) -> list[dict[str, object]]:
@@ -308,48 +321,6 @@ class StatusModel:
         url = self._files.keep_upload(id_instance, given, body)
         self.uploads[url] = (content_type, body)
         return ok({"urlFile": url})
-
-
-def _validate_send(method: ApiMethod, payload: dict[str, object]) -> None:
-    def fail(detail: str) -> Refused:
-        return Refused(400, f"Validation failed. Details: {detail}")
-
-    def text(key: str, *, required: bool, max_len: int | None = None) -> None:
-        value = payload.get(key)
-        if value is None:
-            if required:
-                raise fail(f"'{key}' is required")
-            return
-        if not isinstance(value, str) or (required and not value):
-            raise fail(f"'{key}' must be a non-empty string")
-        if max_len is not None and len(value) > max_len:
-            raise fail(f"'{key}' must be at most {max_len} characters")
-
-    if method is SEND_TEXT_STATUS:
-        text("message", required=True, max_len=MESSAGE_MAX)
-        font = payload.get("font")
-        if font is not None and font not in _FONTS:
-            raise fail(f"'font' must be one of {', '.join(_FONTS)}")
-    else:
-        text("urlFile", required=True)
-        text("fileName", required=True)
-        # GREEN-API asks for an extension, any; greenstatus's own check is
-        # stricter (the extensions a phone shows as a status), so not shared.
-        file_name = str(payload["fileName"])
-        if "." not in file_name.strip("."):
-            raise fail("'fileName' must have an extension")
-    if method is SEND_MEDIA_STATUS:
-        text("caption", required=False, max_len=CAPTION_MAX)
-    color = payload.get("backgroundColor")
-    if color is not None and not (isinstance(color, str) and _COLOR.fullmatch(color)):
-        raise fail("'backgroundColor' must be a colour like #228B22")
-    # GREEN-API documents an array of strings; greenstatus checks and
-    # normalises each chat id before sending, a rule of its own, so not shared.
-    participants = payload.get("participants")
-    if participants is not None and not (
-        isinstance(participants, list) and all(isinstance(p, str) for p in participants)
-    ):
-        raise fail("'participants' must be an array of strings")
 
 
 def _outgoing_item(status: FakeStatus) -> dict[str, object]:
@@ -388,15 +359,6 @@ def _outgoing_item(status: FakeStatus) -> dict[str, object]:
         mimeType=CONTENT_TYPES.get(extension, "application/octet-stream"),
     )
     return item
-
-
-def _minutes(query: Mapping[str, str]) -> int:
-    raw = query.get("minutes")
-    if raw is None:
-        return 1440
-    if not raw.isdigit() or int(raw) < 1:
-        raise Refused(400, "Validation failed. Details: 'minutes' must be a positive integer")
-    return int(raw)
 
 
 def _timestamp(item: Mapping[str, object]) -> float:
