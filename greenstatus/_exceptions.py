@@ -13,7 +13,7 @@ GreenStatusError
 ├── APIStatusError  .status_code .body .api_method .url (token masked)
 │   ├── BadRequestError 400      .instance_not_ready
 │   ├── AuthenticationError 401
-│   ├── PermissionDeniedError 403   no beta access to the status methods, or wrong idInstance
+│   ├── PermissionDeniedError 403   wrong idInstance, or no access to the beta methods
 │   ├── NotFoundError 404
 │   ├── RateLimitError 429       .retry_after
 │   ├── QuotaExceededError 466   .invoke_status .correspondents_status
@@ -226,7 +226,8 @@ class AuthenticationError(APIStatusError):
 
 
 class PermissionDeniedError(APIStatusError):
-    """403: wrong idInstance, or no access to the beta status methods."""
+    """403: wrong idInstance, or no access to the beta methods (deleteStatus
+    and getIncomingStatuses are still marked beta; GREEN-API support grants it)."""
 
 
 class NotFoundError(APIStatusError):

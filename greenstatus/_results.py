@@ -57,7 +57,14 @@ class SendResult:
 
 @attrs.frozen(kw_only=True)
 class StatusRecipient:
-    """One recipient of a status and how far it got (getStatusStatistic)."""
+    """One recipient of a status and how far it got (getStatusStatistic).
+
+    GREEN-API shows ``delivered`` for statuses sent through the API, keeps
+    statistics 30 days, and records them only while the instance's
+    ``outgoingWebhook`` setting is on (otherwise the list is empty). The
+    ``timestamp`` is the time of the last action (GREEN-API's Russian page)
+    or of acceptance (its English page).
+    """
 
     participant: str
     status: str
@@ -68,7 +75,11 @@ class StatusRecipient:
 
 @attrs.frozen(kw_only=True)
 class IncomingStatus:
-    """A status one of the account's contacts posted (getIncomingStatuses)."""
+    """A status one of the account's contacts posted (getIncomingStatuses).
+
+    GREEN-API returns only contacts' statuses, and keeps them 30 days;
+    ``timestamp`` is when it accepted the status.
+    """
 
     id_message: str
     timestamp: int
@@ -107,7 +118,9 @@ class OutgoingStatus:
     status_message: str | None = None
     send_by_api: bool | None = None
     participants: tuple[str, ...] = ()
-    """Whom it was sent to; empty when it went to all contacts."""
+    """Whom it was sent to; documented as empty when it went to all contacts,
+    but reported empty even when participants were given (green-api/issues#1129,
+    open): the statistic (getStatusStatistic) says who got a status."""
     text_message: str | None = None
     background_color: str | None = None
     """A text status's background, ``#RRGGBB``."""

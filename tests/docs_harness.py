@@ -12,6 +12,8 @@ in one namespace per page, as a reader would paste them one after another:
   (for httpx at its transport, for every other library at the socket),
   whether or not the machine is online, so no example passes by reaching the
   internet.
+- The fake's instance has four contacts (``CONTACTS``): two saved with a
+  name, whom a status reaches, one unnamed and a group.
 - ``GREEN_API_ID_INSTANCE``, ``GREEN_API_TOKEN``, ``GREEN_API_URL`` and
   ``GREEN_API_MEDIA_URL`` name the fake's instance, so ``from_env()`` works;
   a page that uses ``REDIS_URL`` gets a redis-server of its own.
@@ -69,7 +71,7 @@ from sybil.document import PythonDocStringDocument
 from sybil.parsers.markdown.lexers import FencedCodeBlockLexer
 from sybil.typing import Evaluator
 
-from greenstatus import AsyncStatusClient
+from greenstatus import AsyncStatusClient, Contact
 from greenstatus.testing import FakeGreenAPI
 from greenstatus.testing._transport import FakeTransport
 
@@ -85,6 +87,16 @@ GREEN_API_HOSTS = re.compile(r"(^|\.)green-?api\.com$")
 # Loopback, and "app": the host the recipes call an ASGI app by, in process.
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "app"})
 IN_PROCESS = (FakeTransport, httpx.MockTransport, httpx.ASGITransport)
+
+# The contacts of the pages' instance: two saved with a name (whom a status
+# reaches), one known but unnamed, and a group. The numbers are those the
+# examples write.
+CONTACTS = (
+    Contact("79001234567@c.us", "Ann", "Ann Smith"),
+    Contact("447911123456@c.us", "Tom", "Tom Jones"),
+    Contact("12025550123@c.us", "Bob", ""),
+    Contact("120363043968066561@g.us", "Book club", "", "group"),
+)
 
 # Small, but what their names say: a JPEG, an MP3 and a PNG signature.
 SAMPLE_FILES = {
@@ -119,7 +131,7 @@ class Page:
     """What one page's examples share: the fake, the loop, the environment."""
 
     def __init__(self, path: Path) -> None:
-        self.fake = FakeGreenAPI(ID_INSTANCE, TOKEN)
+        self.fake = FakeGreenAPI(ID_INSTANCE, TOKEN, contacts=CONTACTS)
         self.output = ""
         # Where the block that printed ``output`` ends, until an Output block
         # has checked it: an Output block must follow its block directly.

@@ -143,7 +143,7 @@ async def test_statistic_lists_participants_or_else_contacts(
     client: AsyncStatusClient,
 ) -> None:
     to_all = await client.send_text_status("all")
-    to_one = await client.send_text_status("one", participants=["+44 7700 900123"])
+    to_one = await client.send_text_status("one", participants=["447700900123@c.us"])
     everyone = await client.get_status_statistic(to_all.id_message)
     assert [(r.participant, r.status) for r in everyone] == [(c, "sent") for c in CONTACTS]
     [only] = await client.get_status_statistic(to_one.id_message)
@@ -324,6 +324,7 @@ def test_documented_rate_limits_are_greenapis() -> None:
         "getOutgoingStatuses": 1,
         "getStateInstance": 1,
         "getSettings": 1,
+        "getContacts": 1,
     }
 
 

@@ -27,7 +27,7 @@ def bot(tmp_path: Path) -> Iterator[tuple[FakeGreenAPI, list[str], dict[str, str
     by a fake on loopback."""
     [(_, source), *_] = blocks(ROOT / "docs" / "recipes" / "bot.md", "python")
     (tmp_path / "bot.py").write_text(source, encoding="utf-8")
-    fake = FakeGreenAPI()
+    fake = FakeGreenAPI(contacts=["79001234567@c.us"])  # whom ALL_CONTACTS reaches
     with start_blocking_portal() as portal, portal.wrap_async_context_manager(fake.serve()) as url:
         env = {
             **os.environ,
