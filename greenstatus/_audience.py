@@ -13,7 +13,14 @@ from ._contacts import Contact
 from ._exceptions import AudienceError, AudienceReason, InvalidStatusError
 from ._participants import ENTRIES_MAX, chat_number, normalize_chat_id
 
-__all__ = ["NAMED_LIMIT", "Audience", "audience_of", "audience_refusal", "chat_ids_of"]
+__all__ = [
+    "NAMED_LIMIT",
+    "Audience",
+    "ContactBook",
+    "audience_of",
+    "audience_refusal",
+    "chat_ids_of",
+]
 
 NAMED_LIMIT = 1024
 """A status reaches the first 1024 contacts with a contact name, no more."""
@@ -57,9 +64,10 @@ class Audience:
         )
 
 
-class _Book:
-    """The contact list, indexed: each chat id's reason for not being
-    reached (``None``: reached), found by number for ``@c.us`` chat ids."""
+class ContactBook:
+    """The contact list, indexed once for every question asked of it: each
+    chat id's reason for not being reached (``None``: reached), found by
+    number for ``@c.us`` chat ids, and the audience of all contacts."""
 
     def __init__(self, contacts: Sequence[Contact]) -> None:
         self.contacts = contacts
@@ -77,14 +85,23 @@ class _Book:
                 self.named += 1
                 self.reasons[key] = None if self.named <= NAMED_LIMIT else "beyond_limit"
 
+        self._everyone: Audience | None = None
+
     def reason(self, chat_id: str) -> AudienceReason | None:
         return self.reasons.get(chat_number(chat_id), "unknown")
 
+    @property
+    def everyone(self) -> Audience:
+        """Who a status to all contacts reaches (worked out once)."""
+        if self._everyone is None:
+            self._everyone = audience_of(self, None)
+        return self._everyone
 
-def audience_of(contacts: Sequence[Contact], participants: Sequence[str] | None) -> Audience:
+
+def audience_of(book: ContactBook, participants: Sequence[str] | None) -> Audience:
     """Who a status to ``participants`` (chat ids, as ``chat_ids_of`` makes
     them; ``None``: all contacts) would reach."""
-    book = _Book(contacts)
+    contacts = book.contacts
     if participants is None:
         chat_ids: Sequence[str] = [contact.chat_id for contact in contacts]
     else:
@@ -107,12 +124,9 @@ def audience_of(contacts: Sequence[Contact], participants: Sequence[str] | None)
     )
 
 
-def audience_refusal(
-    contacts: Sequence[Contact], participants: Sequence[str]
-) -> AudienceError | None:
+def audience_refusal(book: ContactBook, participants: Sequence[str]) -> AudienceError | None:
     """The error for the first of ``participants`` (chat ids, as a request
     holds them) that a status would not reach; ``None`` when all are reached."""
-    book = _Book(contacts)
     missed = [
         (index, chat_id, reason)
         for index, chat_id in enumerate(participants)
@@ -122,7 +136,7 @@ def audience_refusal(
         return None
     index, chat_id, reason = missed[0]
     problem = f"{chat_id!r} would not see the status: {_WHY[reason]}"
-    if not contacts:
+    if not book.contacts:
         problem += (
             "; getContacts listed no contacts at all, which GREEN-API says can be "
             "passing (try again) or mean the instance must scan its QR code again"

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 import attrs
 
-from ._audience import Audience, audience_of, audience_refusal
+from ._audience import Audience, ContactBook, audience_of, audience_refusal
 from ._contacts import Contact, parse_contacts
 from ._exceptions import InvalidStatusError
 from ._methods import GET_CONTACTS
@@ -35,7 +35,7 @@ array is received, repeat the method call", GREEN-API's page says); each
 repeat waits for the method's rate limit, 1 request per second."""
 
 
-async def fetch_contacts(pipeline: Pipeline, retry: RetryPolicy | None) -> tuple[Contact, ...]:
+async def fetch_contacts(pipeline: Pipeline, retry: RetryPolicy | None) -> ContactBook:
     """getContacts, asked again up to ``EMPTY_REPEATS`` times while it answers
     an empty list; the list it ends with is remembered when not empty."""
     contacts: tuple[Contact, ...] = ()
@@ -44,11 +44,10 @@ async def fetch_contacts(pipeline: Pipeline, retry: RetryPolicy | None) -> tuple
         if contacts:
             break
     pool = pipeline.session.pool
-    pool.contacts.keep(contacts, pool.clock.now())
-    return contacts
+    return pool.contacts.keep(contacts, pool.clock.now())
 
 
-async def remembered_contacts(pipeline: Pipeline) -> tuple[Contact, ...]:
+async def remembered_contacts(pipeline: Pipeline) -> ContactBook:
     """The contacts of the last 5 minutes, or fetched now, once for all the
     calls that need them at the same time."""
     pool = pipeline.session.pool
@@ -57,7 +56,8 @@ async def remembered_contacts(pipeline: Pipeline) -> tuple[Contact, ...]:
 
 async def audience(pipeline: Pipeline, participants: tuple[str, ...] | None) -> Audience:
     """Who a status to ``participants`` (chat ids; ``None``: all) would reach."""
-    return audience_of(await remembered_contacts(pipeline), participants)
+    book = await remembered_contacts(pipeline)
+    return book.everyone if participants is None else audience_of(book, participants)
 
 
 async def send_status(pipeline: Pipeline, status: Status, retry: RetryPolicy | None) -> SentStatus:

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 import anyio
 import attrs
 
+from ._audience import ContactBook
 from ._clock import Clock
 from ._contacts import Contact
 from ._exceptions import GreenStatusError
@@ -27,7 +28,7 @@ class _Fetch:
     """A fetch under way, which the calls that came later wait for."""
 
     done: anyio.Event = attrs.field(factory=anyio.Event)
-    contacts: Contacts | None = None
+    book: ContactBook | None = None
     error: Exception | None = None
 
 
@@ -35,44 +36,44 @@ class _Fetch:
 class ContactMemory:
     """One client's contacts (shared with the clients derived from it)."""
 
-    contacts: Contacts | None = None
+    book: ContactBook | None = None
     fetched_at: float = 0.0
     fetch: _Fetch | None = None
 
-    def forget(self) -> None:
-        self.contacts = None
+    def keep(self, contacts: Contacts, now: float) -> ContactBook:
+        """``contacts``, indexed, and kept unless empty (an empty list may be
+        GREEN-API's passing failure)."""
+        book = ContactBook(contacts)
+        if contacts:
+            self.book, self.fetched_at = book, now
+        return book
 
-    def keep(self, contacts: Contacts, now: float) -> None:
-        if contacts:  # an empty list may be GREEN-API's passing failure
-            self.contacts, self.fetched_at = contacts, now
-
-    async def get(self, fetch: Callable[[], Awaitable[Contacts]], clock: Clock) -> Contacts:
+    async def get(self, fetch: Callable[[], Awaitable[ContactBook]], clock: Clock) -> ContactBook:
         """The contacts kept, if fresh; else the ones a fetch under way brings,
-        or those of a fetch of this call's own."""
+        or those of a fetch of this call's own (``fetch`` keeps what it gets)."""
         while True:
-            if self.contacts is not None and clock.now() - self.fetched_at < CONTACTS_KEPT:
-                return self.contacts
+            if self.book is not None and clock.now() - self.fetched_at < CONTACTS_KEPT:
+                return self.book
             under_way = self.fetch
             if under_way is None:
-                return await self._fetch(fetch, clock)
+                return await self._fetch(fetch)
             await under_way.done.wait()
-            if under_way.contacts is not None:
-                return under_way.contacts
+            if under_way.book is not None:
+                return under_way.book
             if under_way.error is not None:
                 raise _own_copy(under_way.error) from under_way.error.__cause__
             # The call that fetched was cancelled: the next one fetches anew.
 
-    async def _fetch(self, fetch: Callable[[], Awaitable[Contacts]], clock: Clock) -> Contacts:
+    async def _fetch(self, fetch: Callable[[], Awaitable[ContactBook]]) -> ContactBook:
         mine = self.fetch = _Fetch()
         try:
-            contacts = await fetch()
+            book = await fetch()
         except Exception as error:
             mine.error = error
             raise
         else:
-            mine.contacts = contacts
-            self.keep(contacts, clock.now())
-            return contacts
+            mine.book = book
+            return book
         finally:
             self.fetch = None
             mine.done.set()

@@ -25,7 +25,7 @@ class ContactMethods(ClientParts):
         take up to 5 minutes to show. The list fetched is the one the
         audience step remembers (``check_audience``, ``ALL_CONTACTS``).
         """
-        return await fetch_contacts(self._pipeline, retry)
+        return tuple((await fetch_contacts(self._pipeline, retry)).contacts)
 
     async def check_audience(
         self, participants: Iterable[str] | AllContacts | None = None

@@ -5,6 +5,7 @@ numbers, each checked and normalised to the chat id sent, or
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Iterable
 from typing import Final, TypeAlias
@@ -134,6 +135,10 @@ def _parse(digits: str) -> phonenumbers.PhoneNumber | None:
         return None
 
 
+# Each check parses the number with libphonenumber (tens of microseconds); the
+# same chat ids come back send after send (ALL_CONTACTS lists up to 1024), so
+# the answers are kept for the numbers seen last.
+@functools.lru_cache(maxsize=8192)
 def _possible_number(digits: str) -> bool:
     """Whether ``digits`` (country code first) can be a phone number there: a
     known country code and a length that country's numbers can have."""
@@ -141,6 +146,7 @@ def _possible_number(digits: str) -> bool:
     return number is not None and bool(phonenumbers.is_possible_number(number))
 
 
+@functools.lru_cache(maxsize=8192)
 def _valid_number(digits: str) -> bool:
     """Whether ``digits`` (country code first) is a number in its country's
     numbering plan, by libphonenumber's metadata."""
