@@ -53,6 +53,7 @@ def client_from(args: argparse.Namespace, *, credentials: bool = True) -> AsyncS
             media_url=args.media_url or env.get("GREEN_API_MEDIA_URL") or DEFAULT_MEDIA_URL,
             retry=ExponentialBackoff(max_attempts=args.max_attempts),
             check_links=getattr(args, "check_links", False),
+            check_audience=getattr(args, "check_audience", False),
         )
     except ValueError as error:
         raise UsageError(str(error)) from None

@@ -1,5 +1,5 @@
 """``doctor``: the instance's readiness as a checklist, with a fix for each
-problem; exit 1 when something blocks sending."""
+problem, and who a status reaches; exit 1 when something blocks sending."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import argparse
 
 import attrs
 
+from ._audience import NAMED_LIMIT, Audience
+from ._cli_audience import NO_CONTACTS, NO_NAMED, in_all
 from ._cli_client import client_from
-from ._cli_output import EXIT_FAILED, EXIT_OK, Output, exit_code, hint_for
+from ._cli_output import EXIT_FAILED, EXIT_OK, Output, error_json, exit_code, hint_for
 from ._exceptions import GreenStatusError
 from ._readiness import ReadinessProblem
 
@@ -17,6 +19,8 @@ __all__ = ["doctor"]
 
 async def doctor(args: argparse.Namespace, out: Output) -> int:
     """The instance's readiness as a checklist; exit 1 when something blocks sending."""
+    found: Audience | None = None
+    failure: GreenStatusError | None = None
     async with client_from(args) as client:
         try:
             readiness = await client.check_ready()
@@ -24,6 +28,12 @@ async def doctor(args: argparse.Namespace, out: Output) -> int:
             # As every command reports a failure: the error and its hint.
             out.error(error, hint=hint_for(error, args))
             return exit_code(error)
+        if readiness.can_send:
+            # One getContacts (1 request/s, paced by the client).
+            try:
+                found = await client.check_audience()
+            except GreenStatusError as error:
+                failure = error
     lines = [f"greenstatus doctor: instance {client.id_instance} at {client.api_url}"]
     state = readiness.state
     problems = {problem.code: problem for problem in readiness.problems}
@@ -43,21 +53,94 @@ async def doctor(args: argparse.Namespace, out: Output) -> int:
                 f"[i] queue: {settings.delay_send_messages_ms} ms between two sends "
                 "(delaySendMessagesMilliseconds)"
             )
+    hint = hint_for(failure, args) if failure is not None else None
+    audience_problem = _audience_problem(found, failure, hint)
+    if found is None and failure is None:
+        lines.append("[?] audience: not readable while the instance cannot send")
+    else:
+        lines.append(_check_line(audience_problem, _audience_text(found)))
     verdict = "ready to send" if readiness.can_send else "statuses cannot be sent now"
-    lines.append(
-        verdict if readiness.ok or not readiness.can_send else f"{verdict}, with a warning"
-    )
+    warned = not readiness.ok or audience_problem is not None
+    lines.append(f"{verdict}, with a warning" if warned and readiness.can_send else verdict)
+    all_problems = [*readiness.problems, *([audience_problem] if audience_problem else [])]
     out.emit(
         {
-            "ok": readiness.can_send,
+            "ok": readiness.can_send and failure is None,
             "can_send": readiness.can_send,
             "state": state.value,
             "statistics_available": readiness.statistics_available,
-            "problems": [attrs.asdict(problem) for problem in readiness.problems],
+            "problems": [attrs.asdict(problem) for problem in all_problems],
+            "audience": _audience_json(found),
+            "audience_error": _error_json(failure, hint),
         },
         "\n".join(lines),
     )
+    if failure is not None:
+        # Standard error hears of it as of every command's failure.
+        print(f"greenstatus: error: {failure}", file=out.stderr)
+        if hint:
+            print(f"greenstatus: hint: {hint}", file=out.stderr)
+        return exit_code(failure)
     return EXIT_OK if readiness.can_send else EXIT_FAILED
+
+
+def _audience_text(found: Audience | None) -> str:
+    """``audience: reached 812 of at most 1024 named contacts; 391 unnamed
+    (1203 contacts in all)``."""
+    if found is None:
+        return "audience: unknown"
+    beyond = f", {len(found.beyond_limit)} beyond the limit" if found.beyond_limit else ""
+    return (
+        f"audience: reached {len(found.reached)} of at most {NAMED_LIMIT} named contacts; "
+        f"{len(found.unnamed)} unnamed{beyond} ({in_all(found)})"
+    )
+
+
+def _audience_problem(
+    found: Audience | None, failure: GreenStatusError | None, hint: str | None
+) -> ReadinessProblem | None:
+    if failure is not None:
+        return ReadinessProblem(
+            code="audience",
+            message=f"audience: getContacts failed: {failure}",
+            hint=hint or "run `greenstatus doctor` again in a minute",
+            blocks_sending=False,
+        )
+    if found is None or found.reached:
+        return None
+    if not found.contacts:
+        return ReadinessProblem(
+            code="audience",
+            message="audience: getContacts listed no contacts",
+            hint=NO_CONTACTS,
+            blocks_sending=False,
+        )
+    return ReadinessProblem(
+        code="audience", message=_audience_text(found), hint=NO_NAMED, blocks_sending=False
+    )
+
+
+def _audience_json(found: Audience | None) -> dict[str, int] | None:
+    if found is None:
+        return None
+    return {
+        "reached": len(found.reached),
+        "unnamed": len(found.unnamed),
+        "beyond_limit": len(found.beyond_limit),
+        "groups": len(found.groups),
+        "contacts": found.contacts,
+        "named": found.named,
+        "limit": NAMED_LIMIT,
+    }
+
+
+def _error_json(failure: GreenStatusError | None, hint: str | None) -> dict[str, object] | None:
+    if failure is None:
+        return None
+    data = error_json(failure)
+    if hint:
+        data["hint"] = hint
+    return data
 
 
 def _check_line(problem: ReadinessProblem | None, passed: str) -> str:

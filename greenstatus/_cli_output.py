@@ -10,9 +10,19 @@ from typing import TextIO
 
 import attrs
 
-from ._exceptions import APIStatusError, BadRequestError, InvalidStatusError, LinkCheckError
+from ._audience import NAMED_LIMIT
+from ._exceptions import (
+    APIStatusError,
+    AudienceError,
+    AudienceReason,
+    BadRequestError,
+    InvalidStatusError,
+    LinkCheckError,
+)
 
 __all__ = [
+    "AUDIENCE_FIXES",
+    "AUDIENCE_WHY",
     "EXIT_BROKEN_PIPE",
     "EXIT_FAILED",
     "EXIT_LINK_REFUSED",
@@ -87,8 +97,42 @@ def exit_code(error: BaseException) -> int:
     return EXIT_FAILED
 
 
+AUDIENCE_WHY: dict[AudienceReason, str] = {
+    "unnamed": "saved without a name: a status reaches only contacts saved with a name",
+    "beyond_limit": f"named, but after the first {NAMED_LIMIT} named contacts, "
+    "the most a status reaches",
+    "unknown": "not among the instance's contacts",
+    "groups": "a group chat",
+}
+"""Why a status does not reach a participant, by ``AudienceError.reason``."""
+
+AUDIENCE_FIXES: dict[AudienceReason, str] = {
+    "unnamed": "save the number with a name in the sender's phone book, then re-authorize "
+    "the instance or wait up to 5 minutes for the contacts to update",
+    "beyond_limit": f"statuses reach only the first {NAMED_LIMIT} named contacts: remove "
+    "the names of contacts statuses need not reach, so that this one is among the first "
+    f"{NAMED_LIMIT}",
+    "unknown": "check the number, country code first ('+7 900 123-45-67'); if it is right, "
+    "save it with a name in the sender's phone book, then wait up to 5 minutes",
+    "groups": "statuses never go to groups: give the members' numbers instead",
+}
+"""What to do about it, by ``AudienceError.reason``."""
+
+
 def hint_for(error: BaseException, args: argparse.Namespace) -> str | None:
-    """What to check, for the API errors whose cause is in the configuration."""
+    """What to check, for the API errors whose cause is in the configuration,
+    and what to do about a participant a status would not reach."""
+    if isinstance(error, AudienceError):
+        return AUDIENCE_FIXES[error.reason]
+    if (
+        isinstance(error, InvalidStatusError)
+        and error.field == "participants"
+        and getattr(args, "all_contacts", False)
+    ):
+        return (
+            "`greenstatus audience` lists the contacts and why a status misses each; "
+            "save the numbers with names in the phone, then wait up to 5 minutes"
+        )
     if not isinstance(error, APIStatusError):
         return None
     token_from = (

@@ -7,6 +7,7 @@ import argparse
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from ._cli_audience import audience
 from ._cli_batch import send_batch
 from ._cli_demo import demo
 from ._cli_doctor import doctor
@@ -41,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     text.add_argument("message")
     text.add_argument("--background-color", metavar="HEX")
     text.add_argument("--font", choices=[font.name for font in Font])
-    text.add_argument("--participant", action="append", default=[], metavar="ID")
+    _add_participants(text)
 
     file_help = "a direct link to the file, or a local file to upload first"
     name_help = "the file's name with its extension; by default the link's or the file's own"
@@ -50,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     voice.add_argument("url_file", metavar="URL_FILE|PATH", help=file_help)
     voice.add_argument("--file-name", metavar="NAME", help=name_help)
     voice.add_argument("--background-color", metavar="HEX")
-    voice.add_argument("--participant", action="append", default=[], metavar="ID")
+    _add_participants(voice)
     _add_check_links(voice)
 
     media = command("send-media", send, "send a picture or video status")
@@ -58,13 +59,21 @@ def build_parser() -> argparse.ArgumentParser:
     media.add_argument("url_file", metavar="URL_FILE|PATH", help=file_help)
     media.add_argument("--file-name", metavar="NAME", help=name_help)
     media.add_argument("--caption", metavar="TEXT")
-    media.add_argument("--participant", action="append", default=[], metavar="ID")
+    _add_participants(media)
     _add_check_links(media)
 
     link = command("check-link", check_link, "check that a link will show as a status")
     link.add_argument("url_file", metavar="URL_FILE")
     link.add_argument("--kind", choices=("voice", "media"), required=True)
     command("doctor", doctor, "check that the instance can post statuses people see")
+    command(
+        "audience", audience, "who a status reaches: all contacts, or the participants given"
+    ).add_argument(
+        "participants",
+        nargs="*",
+        metavar="PARTICIPANT",
+        help="chat ids or phone numbers, country code first; none: all contacts",
+    )
 
     command("delete", delete, "delete a status").add_argument("id_message", metavar="ID_MESSAGE")
     command("stats", stats, "who a status reached").add_argument("id_message", metavar="ID_MESSAGE")
@@ -77,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch = command("send-batch", send_batch, "send statuses from a JSON Lines file")
     batch.add_argument("file", metavar="FILE|-")
     _add_check_links(batch)
+    _add_check_audience(batch)
     command("demo", demo, "send to an offline fake GREEN-API on loopback and show it")
     return parser
 
@@ -105,6 +115,32 @@ def _add_common(parser: argparse.ArgumentParser, *, argparse_default: bool) -> N
         metavar="N",
         help="attempts per request, the first included (failures that may have been "
         f"delivered are never repeated); default {ExponentialBackoff().max_attempts}",
+    )
+
+
+def _add_participants(parser: argparse.ArgumentParser) -> None:
+    who = parser.add_mutually_exclusive_group()
+    who.add_argument(
+        "--participant",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a chat id or phone number to send to (repeat it for more); none: all contacts",
+    )
+    who.add_argument(
+        "--all-contacts",
+        action="store_true",
+        help="send to every contact a status reaches, named one by one (one getContacts first)",
+    )
+    _add_check_audience(parser)
+
+
+def _add_check_audience(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--check-audience",
+        action="store_true",
+        help="check the participants against the contacts first (one getContacts), and refuse "
+        "one a status would not reach",
     )
 
 

@@ -14,6 +14,7 @@ from ._cli_client import client_from
 from ._cli_output import EXIT_LINK_REFUSED, EXIT_OK, Output
 from ._client import AsyncStatusClient
 from ._exceptions import LinkCheckError
+from ._participants import ALL_CONTACTS, AllContacts
 from ._requests import TextStatus, VoiceStatus
 from ._results import SentStatus
 
@@ -33,11 +34,17 @@ async def send(args: argparse.Namespace, out: Output) -> int:
                 args.file_name = PurePosixPath(urlsplit(args.url_file).path).name
             names = [field.name for field in attrs.fields(kind) if field.name != "participants"]
             status = kind(
-                **{name: getattr(args, name) for name in names}, participants=args.participant
+                **{name: getattr(args, name) for name in names}, participants=_participants(args)
             )
             sent = await client.send(status)
     out.emit({"ok": True, "id_message": sent.id_message}, f"sent {sent.id_message}")
     return EXIT_OK
+
+
+def _participants(args: argparse.Namespace) -> list[str] | AllContacts:
+    """``--all-contacts`` (expanded by the client when it sends), else the
+    ``--participant`` options."""
+    return ALL_CONTACTS if args.all_contacts else list(args.participant)
 
 
 async def _send_file(client: AsyncStatusClient, args: argparse.Namespace) -> SentStatus:
@@ -45,11 +52,14 @@ async def _send_file(client: AsyncStatusClient, args: argparse.Namespace) -> Sen
         return await client.send_voice_file(
             args.url_file,
             background_color=args.background_color,
-            participants=args.participant,
+            participants=_participants(args),
             file_name=args.file_name,
         )
     return await client.send_media_file(
-        args.url_file, caption=args.caption, participants=args.participant, file_name=args.file_name
+        args.url_file,
+        caption=args.caption,
+        participants=_participants(args),
+        file_name=args.file_name,
     )
 
 
