@@ -147,8 +147,9 @@ def hint_for(error: BaseException, args: argparse.Namespace) -> str | None:
     hints = {
         401: f"the API token (from {token_from}) is wrong: copy apiTokenInstance from the "
         "GREEN-API console",
-        403: f"check the instance id (from {instance_from}); the status methods are in beta, "
-        "so GREEN-API support must also have given this instance access to them",
+        403: f"check the instance id (from {instance_from}); some status methods are still "
+        "in beta (deleteStatus, getIncomingStatuses), and GREEN-API support must give this "
+        "instance access to them",
         404: f"check the API URL (from {url_from}): use the apiUrl the GREEN-API console shows",
         429: "over the instance's rate limit: wait and send again, or raise --max-attempts",
         466: "the plan's quota is used up: see the console, or upgrade the plan",
