@@ -37,7 +37,9 @@ class Audience:
       the first 1024 of those.
     - ``unnamed``: contacts with no ``contact_name`` (a number not saved).
     - ``beyond_limit``: named, but past the first 1024 named contacts.
-    - ``unknown``: participants that are not among the contacts at all.
+    - ``unknown``: participants that are not among the contacts at all
+      (and contacts of a type other than ``"user"`` and ``"group"``, which
+      GREEN-API does not document: only users are reached).
     - ``groups``: group chats, which a status never reaches.
 
     ``contacts`` is how many entries getContacts listed and ``named`` how many
@@ -79,6 +81,8 @@ class ContactBook:
                 continue  # listed twice: its first place counts
             if contact.is_group:
                 self.reasons[key] = "groups"
+            elif not contact.is_user:  # a type GREEN-API does not document
+                self.reasons[key] = "unknown"
             elif not contact.is_named:
                 self.reasons[key] = "unnamed"
             else:

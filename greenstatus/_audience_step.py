@@ -12,6 +12,7 @@ from ._audience import Audience, ContactBook, audience_of, audience_refusal
 from ._contacts import Contact, parse_contacts
 from ._exceptions import InvalidStatusError
 from ._methods import GET_CONTACTS
+from ._outcome import CallProgress
 from ._participants import AllContacts
 from ._pipeline import Pipeline
 from ._requests import MediaStatus, Status, TextStatus, VoiceStatus
@@ -60,26 +61,63 @@ async def audience(pipeline: Pipeline, participants: tuple[str, ...] | None) -> 
     return book.everyone if participants is None else audience_of(book, participants)
 
 
+def _needs_step(pipeline: Pipeline, status: Status) -> bool:
+    participants = status.participants
+    return isinstance(participants, AllContacts) or (
+        bool(participants) and pipeline.options.check_audience
+    )
+
+
 async def send_status(pipeline: Pipeline, status: Status, retry: RetryPolicy | None) -> SentStatus:
-    """Send ``status`` through the pipeline, after its audience step."""
-    return await pipeline.send_status(await prepare(pipeline, status), retry)
+    """Send ``status`` through the pipeline, its audience step first when it
+    has one, within the send's deadline and close scope."""
+    if not _needs_step(pipeline, status):
+        return await pipeline.send_status(status, retry)
+    return await pipeline.send_status(status, retry, prepare=lambda: _prepared(pipeline, status))
 
 
 async def prepare(pipeline: Pipeline, status: StatusT) -> StatusT:
-    """``status`` as it is sent: ``ALL_CONTACTS`` expanded, and with
-    ``check_audience`` its participants checked (``AudienceError``)."""
+    """``status`` as it is sent, for a caller with work before the send (an
+    upload): the audience step within a deadline and close scope of its own."""
+    if not _needs_step(pipeline, status):
+        return status
+    return await pipeline.scoped(
+        status.api_method, lambda: _prepared(pipeline, status), CallProgress()
+    )
+
+
+async def _prepared(pipeline: Pipeline, status: StatusT) -> StatusT:
+    """``status`` with ``ALL_CONTACTS`` expanded, and with ``check_audience``
+    its participants checked (``AudienceError``)."""
     participants = status.participants
+    book = await remembered_contacts(pipeline)
     if isinstance(participants, AllContacts):
-        reached = (await audience(pipeline, None)).reached
+        reached = book.everyone.reached
         if not reached:
-            raise InvalidStatusError(
-                "participants",
-                "ALL_CONTACTS reaches no one: none of the instance's contacts is saved with a "
-                "name in the phone book (client.check_audience() shows them)",
-            )
-        status = attrs.evolve(status, participants=reached)
-    elif participants and pipeline.options.check_audience:
-        refusal = audience_refusal(await remembered_contacts(pipeline), participants)
-        if refusal is not None:
-            raise refusal
+            raise InvalidStatusError("participants", _no_one(book))
+        return _to(status, reached)
+    refusal = audience_refusal(book, participants)
+    if refusal is not None:
+        raise refusal
     return status
+
+
+def _to(status: StatusT, chat_ids: tuple[str, ...]) -> StatusT:
+    """``status`` to ``chat_ids``: GREEN-API's own chat ids, sent as its
+    contact list spells them (not checked again as typed participants are)."""
+    expanded = attrs.evolve(status, participants=())
+    object.__setattr__(expanded, "participants", chat_ids)  # frozen: set once, here
+    return expanded
+
+
+def _no_one(book: ContactBook) -> str:
+    if not book.contacts:
+        return (
+            "ALL_CONTACTS reaches no one: getContacts listed no contacts at all, which "
+            "GREEN-API says can be passing (try again) or mean the instance must scan its "
+            "QR code again"
+        )
+    return (
+        f"ALL_CONTACTS reaches no one: none of the instance's {len(book.contacts)} contacts "
+        "is a person saved with a name in the phone book (client.check_audience() shows them)"
+    )

@@ -32,7 +32,8 @@ class ContactMethods(ClientParts):
     ) -> Audience:
         """Who a status to ``participants`` would reach, by GREEN-API's rule.
 
-        ``None`` (or ``ALL_CONTACTS``) asks about all contacts. Participants
+        ``None``, an empty list or ``ALL_CONTACTS`` asks about all contacts
+        (as a send without participants goes to all of them). Participants
         are chat ids or phone numbers, matched to contacts by number; group
         chat ids are reported in ``groups``. The contacts are the ones
         remembered for 5 minutes (fetched now if there are none), the same a
@@ -41,5 +42,6 @@ class ContactMethods(ClientParts):
         """
         if participants is ALL_CONTACTS:
             participants = None
-        chosen = None if participants is None else chat_ids_of(participants)
+        # No participants, as a send takes them, is all contacts.
+        chosen = None if participants is None else chat_ids_of(participants) or None
         return await audience(self._pipeline, chosen)

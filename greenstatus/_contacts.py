@@ -34,10 +34,16 @@ class Contact:
         return self.type == "group" or self.chat_id.endswith("@g.us")
 
     @property
+    def is_user(self) -> bool:
+        """A person (``type`` ``"user"``, not a ``@g.us`` chat id): the only
+        contacts a status can reach."""
+        return self.type == "user" and not self.chat_id.endswith("@g.us")
+
+    @property
     def is_named(self) -> bool:
-        """A person saved in the phone book: not a group, and a ``contact_name``
+        """A person saved in the phone book: a user, with a ``contact_name``
         that is more than white space."""
-        return not self.is_group and bool(self.contact_name.strip())
+        return self.is_user and bool(self.contact_name.strip())
 
 
 def parse_contacts(body: object) -> tuple[Contact, ...]:

@@ -112,6 +112,10 @@ def check_url_file(field: str, value: object) -> str:
     _check_printable(field, value)
     if any(char.isspace() for char in value):
         raise InvalidStatusError(field, "must not contain white space")
+    if "\\" in value:
+        # Python reads a backslash as part of a host or path; browsers and most
+        # servers read it as "/": the two would disagree on what is fetched.
+        raise InvalidStatusError(field, "must not contain a backslash; write '/' instead")
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - reading it checks it

@@ -190,6 +190,10 @@ def _parse(url: str) -> _Link | None:
     host = (parts.hostname or "").rstrip(".")
     if not host:
         return None
+    try:  # as a resolver reads it: "drive" in fullwidth letters is drive
+        host = host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return None
     host = host.removeprefix("www.")
     segments = tuple(segment for segment in parts.path.split("/") if segment)
     query = parse_qs(parts.query, keep_blank_values=True)

@@ -110,7 +110,8 @@ def normalize_chat_id(value: object, field: str = "participant") -> str:
             f"{value!r} is neither a chat id like '79001234567@c.us' nor an international "
             "phone number (7 to 15 digits, country code first)",
         )
-    if not _valid_number(phone[1]):
+    e164 = _valid_number(phone[1])
+    if e164 is None:
         raise InvalidStatusError(
             field,
             f"{value!r} is not a valid phone number with its country code: write the "
@@ -118,7 +119,7 @@ def normalize_chat_id(value: object, field: str = "participant") -> str:
             "'8 900 123 45 67' (a number the check does not know yet can be given as a "
             "chat id, '79001234567@c.us')",
         )
-    return f"{phone[1]}@c.us"
+    return f"{e164}@c.us"
 
 
 def chat_number(chat_id: str) -> str:
@@ -147,11 +148,16 @@ def _possible_number(digits: str) -> bool:
 
 
 @functools.lru_cache(maxsize=8192)
-def _valid_number(digits: str) -> bool:
-    """Whether ``digits`` (country code first) is a number in its country's
-    numbering plan, by libphonenumber's metadata."""
+def _valid_number(digits: str) -> str | None:
+    """``digits`` (country code first) as the E.164 digits of a number in its
+    country's numbering plan (libphonenumber's metadata); ``None`` when it is
+    none. A trunk prefix typed after the country code, ``+44 (0)7911...`` or
+    ``+7 8 900...``, is dropped as the parser drops it: the number sent is
+    the one checked."""
     number = _parse(digits)
-    return number is not None and bool(phonenumbers.is_valid_number(number))
+    if number is None or not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:]
 
 
 def convert_participants(value: Iterable[str] | AllContacts) -> Participants:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import AsyncGenerator, AsyncIterable, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Mapping
 from typing import Generic, TypeVar, cast
 
 import anyio
@@ -72,6 +72,9 @@ class _Call(Generic[T]):
     params: Mapping[str, str] | None
     link: tuple[str, LinkKind] | None
     """The link to check first, and the kind of status it is for."""
+    prepare: Callable[[], Awaitable[object]] | None = None
+    """Makes the JSON body first, within the call's deadline and close scope
+    (a status's audience step); ``body`` is ``None`` until then."""
     progress: CallProgress = attrs.field(factory=CallProgress)
 
 
@@ -89,9 +92,17 @@ class Pipeline:
         given = self.options.timeout
         return given if given is not None else self.session.pool.http.timeout
 
-    async def send_status(self, status: Status, retry: RetryPolicy | None) -> SentStatus:
+    async def send_status(
+        self,
+        status: Status,
+        retry: RetryPolicy | None,
+        *,
+        prepare: Callable[[], Awaitable[Status]] | None = None,
+    ) -> SentStatus:
         """Send one status, its link checked first when the client checks links
-        (a link an upload of this client made is direct: never checked)."""
+        (a link an upload of this client made is direct: never checked).
+        ``prepare`` gives the status as it is sent (its audience step), run
+        first within the call's deadline and close scope."""
         link: tuple[str, LinkKind] | None = None
         if (
             self.options.check_links
@@ -99,9 +110,15 @@ class Pipeline:
             and not self.session.pool.links.was_uploaded(status.url_file)
         ):
             link = (status.url_file, "voice" if isinstance(status, VoiceStatus) else "media")
-        return await self.call(
-            status.api_method, parse_sent, retry, json_body=status.to_payload(), link=link
-        )
+        if prepare is None:
+            return await self.call(
+                status.api_method, parse_sent, retry, json_body=status.to_payload(), link=link
+            )
+
+        async def payload() -> object:
+            return (await prepare()).to_payload()
+
+        return await self.call(status.api_method, parse_sent, retry, link=link, prepare=payload)
 
     async def call(
         self,
@@ -113,6 +130,7 @@ class Pipeline:
         params: Mapping[str, str] | None = None,
         upload: UploadBody | None = None,
         link: tuple[str, LinkKind] | None = None,
+        prepare: Callable[[], Awaitable[object]] | None = None,
     ) -> T:
         """One call: the ``link`` check when asked for, then the attempts, all
         within the deadline, and within a scope that closing the client cancels
@@ -127,19 +145,27 @@ class Pipeline:
                 policy = _NO_RETRY  # an iterable cannot be read twice
         else:
             body = None if json_body is None else _encode_json(json_body)  # once, not per attempt
-        call = _Call(method, parse, policy, body, params, link)
+        call = _Call(method, parse, policy, body, params, link, prepare)
+        return await self.scoped(method, lambda: self._attempts(call), call.progress)
+
+    async def scoped(
+        self, method: ApiMethod, work: Callable[[], Awaitable[T]], progress: CallProgress
+    ) -> T:
+        """``work`` done for a call of ``method``: within the deadline, and
+        within a scope that closing the client cancels while it waits (not
+        while ``progress`` says a request is in flight)."""
         calls = self.session.pool.calls
         url = self.instance.masked_urls[method.name]
         deadline = self.options.deadline
         with anyio.CancelScope() as closing:
-            calls[closing] = (self.session, call.progress)
+            calls[closing] = (self.session, progress)
             try:
                 if deadline is None:
-                    return await self._attempts(call)
+                    return await work()
                 with anyio.move_on_after(deadline) as scope:
-                    return await self._attempts(call)
+                    return await work()
                 assert scope.cancelled_caught
-                raise past_deadline(method.name, deadline, call.progress, url)
+                raise past_deadline(method.name, deadline, progress, url)
             except GreenStatusError as error:
                 # The frames it passed through held answers and requests.
                 forget_locals(error.__traceback__)
@@ -147,7 +173,7 @@ class Pipeline:
             finally:
                 del calls[closing]
         assert closing.cancelled_caught
-        raise closed_during(method.name, call.progress, url)
+        raise closed_during(method.name, progress, url)
 
     async def check_link(self, url_file: str, kind: LinkKind) -> CheckedLink:
         """Ask ``url_file``'s host whether a ``kind`` status from it will show
@@ -182,6 +208,8 @@ class Pipeline:
     async def _attempts(self, call: _Call[T]) -> T:
         method, progress = call.method, call.progress
         url = self.instance.masked_urls[method.name]
+        if call.prepare is not None:  # first, within the deadline and close scope
+            call = attrs.evolve(call, body=_encode_json(await call.prepare()), prepare=None)
         if call.link is not None:  # within the deadline, like the attempts
             try:
                 await self.check_link(*call.link)

@@ -188,12 +188,19 @@ RULE_HOSTS = sorted({host for rule in _RULES for host in rule.hosts})
 ANY_HOST = st.sampled_from(RULE_HOSTS).map(lambda host: f"www.{host.upper()}.") | HOSTS | st.text()
 
 
+# What check_url_file takes in a path, a query or a fragment: no white space,
+# control character or backslash (it refuses those), so few inputs are lost.
+URL_TEXT = st.text(
+    st.characters(exclude_categories=("Zs", "Zl", "Zp", "Cc", "Cs"), exclude_characters="\\")
+)
+
+
 @given(
     st.sampled_from(["http", "https", "HTTPS", "ftp"]),
     ANY_HOST,
-    st.text(),
-    st.text(),
-    st.text(),
+    URL_TEXT,
+    URL_TEXT,
+    URL_TEXT,
 )
 def test_never_raises_for_a_valid_url(
     scheme: str, host: str, path: str, query: str, fragment: str
