@@ -209,6 +209,7 @@ async def test_the_refused_index_is_the_requests_own() -> None:
         with pytest.raises(AudienceError) as caught:
             await client.send(status)
     assert caught.value.field == "participants[1]"
+    assert isinstance(status.participants, tuple)
     assert status.participants[1] == caught.value.chat_id == "79161234567@c.us"
 
 

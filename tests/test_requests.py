@@ -253,6 +253,7 @@ def test_5000_distinct_participants_and_a_duplicate_are_taken_and_sent_once_each
     status = TextStatus(message="hi", participants=[*MANY, MANY[17]])
     payload = status.to_payload()
     assert payload["participants"] == MANY  # the duplicate is not sent twice
+    assert isinstance(status.participants, tuple)
     assert len(status.participants) == 5000
 
 
