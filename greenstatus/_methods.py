@@ -10,6 +10,7 @@ import attrs
 
 __all__ = [
     "ALL_METHODS",
+    "DELETE_NOTIFICATION",
     "DELETE_STATUS",
     "DOCUMENTED_RATE_LIMITS",
     "GET_CONTACTS",
@@ -18,6 +19,7 @@ __all__ = [
     "GET_SETTINGS",
     "GET_STATE_INSTANCE",
     "GET_STATUS_STATISTIC",
+    "RECEIVE_NOTIFICATION",
     "SEND_MEDIA_STATUS",
     "SEND_TEXT_STATUS",
     "SEND_VOICE_STATUS",
@@ -48,8 +50,9 @@ class ApiMethod:
 
     @property
     def idempotent(self) -> bool:
-        """A repeated call changes nothing on the server (the getters)."""
-        return self.http_method == "GET"
+        """A repeated call changes nothing more on the server: the getters, and
+        deleting a notification (gone once, gone twice)."""
+        return self.http_method in ("GET", "DELETE")
 
 
 SEND_TEXT_STATUS = ApiMethod("sendTextStatus", "POST", 5)
@@ -82,7 +85,15 @@ STATUS_METHODS = (
 )
 
 INSTANCE_METHODS = (GET_STATE_INSTANCE, GET_SETTINGS, GET_CONTACTS)
-ALL_METHODS = (*STATUS_METHODS, *INSTANCE_METHODS, UPLOAD_FILE)
+
+# The notification queue: the oldest item (or null after receiveTimeout
+# seconds, 5 to 60), and deleting one by its receiptId, which follows the
+# token in the URL. An answer is one webhook body: up to the largest message.
+RECEIVE_NOTIFICATION = ApiMethod("receiveNotification", "GET", 100, answer_max=16 * 1024 * 1024)
+DELETE_NOTIFICATION = ApiMethod("deleteNotification", "DELETE", 100)
+NOTIFICATION_METHODS = (RECEIVE_NOTIFICATION, DELETE_NOTIFICATION)
+
+ALL_METHODS = (*STATUS_METHODS, *INSTANCE_METHODS, *NOTIFICATION_METHODS, UPLOAD_FILE)
 
 DOCUMENTED_RATE_LIMITS: Mapping[str, int] = MappingProxyType(
     {
@@ -105,6 +116,8 @@ DOCUMENTED_RATE_LIMITS: Mapping[str, int] = MappingProxyType(
 | getStateInstance | 1 |
 | getSettings | 1 |
 | getContacts | 1 |
+| receiveNotification | 100 |
+| deleteNotification | 100 |
 
 uploadFile has no documented limit. The mapping is read-only.
 """

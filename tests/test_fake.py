@@ -325,6 +325,8 @@ def test_documented_rate_limits_are_greenapis() -> None:
         "getStateInstance": 1,
         "getSettings": 1,
         "getContacts": 1,
+        "receiveNotification": 100,
+        "deleteNotification": 100,
     }
 
 
