@@ -25,6 +25,12 @@ __all__ = [
 NAMED_LIMIT = 1024
 """A status reaches the first 1024 contacts with a contact name, no more."""
 
+EMPTY_LIST = (
+    "getContacts listed no contacts at all, which GREEN-API says can be passing "
+    "(try again) or mean the instance must scan its QR code again"
+)
+"""Why nothing is reached when the contact list came back empty."""
+
 
 @attrs.frozen(kw_only=True)
 class Audience:
@@ -141,14 +147,11 @@ def audience_refusal(book: ContactBook, participants: Sequence[str]) -> Audience
     index, chat_id, reason = missed[0]
     problem = f"{chat_id!r} would not see the status: {_WHY[reason]}"
     if not book.contacts:
-        problem += (
-            "; getContacts listed no contacts at all, which GREEN-API says can be "
-            "passing (try again) or mean the instance must scan its QR code again"
-        )
+        problem += f"; {EMPTY_LIST}"
     if len(missed) > 1:
-        problem += (
-            f" ({len(missed) - 1} more participants would not either; check_audience() lists them)"
-        )
+        others = len(missed) - 1
+        who = "participant" if others == 1 else "participants"
+        problem += f" ({others} more {who} would not either; check_audience() lists them)"
     return AudienceError(f"participants[{index}]", problem, chat_id=chat_id, reason=reason)
 
 

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 import attrs
 
-from ._audience import Audience, ContactBook, audience_of, audience_refusal
+from ._audience import EMPTY_LIST, Audience, ContactBook, audience_of, audience_refusal
 from ._contacts import Contact, parse_contacts
 from ._exceptions import InvalidStatusError
 from ._methods import GET_CONTACTS
@@ -112,11 +112,7 @@ def _to(status: StatusT, chat_ids: tuple[str, ...]) -> StatusT:
 
 def _no_one(book: ContactBook) -> str:
     if not book.contacts:
-        return (
-            "ALL_CONTACTS reaches no one: getContacts listed no contacts at all, which "
-            "GREEN-API says can be passing (try again) or mean the instance must scan its "
-            "QR code again"
-        )
+        return f"ALL_CONTACTS reaches no one: {EMPTY_LIST}"
     return (
         f"ALL_CONTACTS reaches no one: none of the instance's {len(book.contacts)} contacts "
         "is a person saved with a name in the phone book (client.check_audience() shows them)"

@@ -10,7 +10,7 @@ from typing import TextIO
 
 import attrs
 
-from ._audience import NAMED_LIMIT
+from ._audience import EMPTY_LIST, NAMED_LIMIT
 from ._exceptions import (
     APIStatusError,
     AudienceError,
@@ -122,6 +122,11 @@ AUDIENCE_FIXES: dict[AudienceReason, str] = {
 def hint_for(error: BaseException, args: argparse.Namespace) -> str | None:
     """What to check, for the API errors whose cause is in the configuration,
     and what to do about a participant a status would not reach."""
+    if isinstance(error, InvalidStatusError) and EMPTY_LIST in error.problem:
+        return (
+            "getContacts answered an empty list: try again in a minute; if it stays empty, "
+            "scan the instance's QR code again in the GREEN-API console"
+        )
     if isinstance(error, AudienceError):
         return AUDIENCE_FIXES[error.reason]
     if (

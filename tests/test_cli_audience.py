@@ -410,6 +410,31 @@ async def test_all_contacts_reaching_no_one_points_at_audience(
     assert fake.statuses == []
 
 
+EMPTY_LIST_HINT = (
+    "greenstatus: hint: getContacts answered an empty list: try again in a minute; if it "
+    "stays empty, scan the instance's QR code again in the GREEN-API console"
+)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["send-text", "hi", "--all-contacts"],
+        ["send-text", "hi", "--check-audience", "--participant", ANN],
+    ],
+    ids=["all-contacts", "check-audience"],
+)
+async def test_an_empty_contact_list_gets_the_hint_for_an_empty_list(
+    api_url: str, fake: FakeGreenAPI, command: list[str]
+) -> None:
+    fake.empty_contacts_next(times=3)
+    run = await cli(*command, env=credentials(api_url))
+    assert run.returncode == 2
+    assert run.stderr.splitlines()[-1] == EMPTY_LIST_HINT
+    assert methods(fake) == ["getContacts"] * 3
+    assert fake.statuses == []
+
+
 @pytest.mark.parametrize(
     ("command", "stdin"),
     [
