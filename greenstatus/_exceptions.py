@@ -20,7 +20,9 @@ GreenStatusError
 │   └── ServerError 5xx
 ├── RateLimiterUnavailableError  .api_method   the limiter's Redis cannot be used; nothing sent
 ├── ResponseValidationError     a 2xx answer that is not what the API documents
-└── UnexpectedError             a failure greenstatus could not foresee (a bug), in send_all
+├── UnexpectedError             a failure greenstatus could not foresee (a bug), in send_all
+├── NotificationError (also ValueError)  .field .problem   a notification body not as documented
+└── WebhookAuthError  .reason   a webhook POST whose Authorization header is missing or wrong
 ```
 
 No message, ``str()`` or ``repr()`` of these ever holds the API token: URLs are
@@ -52,6 +54,7 @@ __all__ = [
     "InvalidStatusError",
     "LinkCheckError",
     "NotFoundError",
+    "NotificationError",
     "PermissionDeniedError",
     "QuotaExceededError",
     "QuotaStatus",
@@ -60,6 +63,8 @@ __all__ = [
     "ResponseValidationError",
     "ServerError",
     "UnexpectedError",
+    "WebhookAuthError",
+    "WebhookAuthReason",
 ]
 
 
@@ -334,6 +339,49 @@ class UnexpectedError(GreenStatusError):
     def __init__(self, message: str, *, api_method: str) -> None:
         super().__init__(message)
         self.api_method = api_method
+
+
+class NotificationError(GreenStatusError, ValueError):
+    """A notification body (a webhook POST, or an item of receiveNotification)
+    that is not what GREEN-API documents, about a status.
+
+    ``field`` is the dotted path of the offending field, e.g.
+    ``"senderData.chatId"`` (``"body"`` for the body itself, ``"body.idMessage"``
+    inside a queue item); ``problem`` says what is off. Bodies of the types
+    greenstatus does not read are never an error.
+    """
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+WebhookAuthReason = Literal["missing", "wrong"]
+"""Why a webhook POST was refused: no ``Authorization`` header, or one that does
+not match the instance's ``webhookUrlToken``."""
+
+_WEBHOOK_AUTH_MESSAGES: dict[str, str] = {
+    "missing": (
+        "the webhook came without an Authorization header: GREEN-API sends the "
+        "instance's webhookUrlToken there once the setting is set"
+    ),
+    "wrong": "the webhook's Authorization header does not match the instance's webhookUrlToken",
+}
+
+
+class WebhookAuthError(GreenStatusError):
+    """A webhook POST refused before its body was read: its ``Authorization``
+    header is missing or does not match the instance's ``webhookUrlToken``.
+
+    ``reason`` is ``"missing"`` or ``"wrong"``. Neither the token nor the
+    header's value is in the message or anywhere in the error. Answer such a
+    request with 401 (or 403): it did not come from GREEN-API.
+    """
+
+    def __init__(self, *, reason: WebhookAuthReason) -> None:
+        super().__init__(_WEBHOOK_AUTH_MESSAGES.get(reason, "the webhook was refused"))
+        self.reason = reason
 
 
 def _rebuild(
