@@ -25,6 +25,7 @@ from ._exceptions import (
     InvalidStatusError,
     LinkCheckError,
     NotFoundError,
+    NotificationError,
     PermissionDeniedError,
     QuotaExceededError,
     QuotaStatus,
@@ -33,10 +34,18 @@ from ._exceptions import (
     ResponseValidationError,
     ServerError,
     UnexpectedError,
+    WebhookAuthError,
 )
 from ._http import create_http_client
 from ._links import CheckedLink
 from ._methods import DOCUMENTED_RATE_LIMITS
+from ._notifications import (
+    IncomingStatusEvent,
+    Notification,
+    OutgoingStatusEvent,
+    StatusEvent,
+    parse_notification,
+)
 from ._observability import (
     otel_aiohttp_request_hook,
     otel_request_hook,
@@ -44,6 +53,7 @@ from ._observability import (
     scrub_sentry_event,
 )
 from ._participants import ALL_CONTACTS, AllContacts
+from ._queue import NotificationQueue
 from ._ratelimit import InProcessRateLimiter, RateLimiter, RatePlace, RateRequest
 from ._readiness import InstanceSettings, InstanceState, Readiness, ReadinessProblem
 from ._redaction import install_log_filter
@@ -53,6 +63,8 @@ from ._results import IncomingStatus, OutgoingStatus, SendResult, SentStatus, St
 from ._retry import ExponentialBackoff, NoRetry, RetryPolicy, RetrySafety, retry_safety
 from ._upload import UploadedFile
 from ._version import __version__
+from ._watch import StatisticChange, Watch
+from ._webhook import parse_webhook
 
 # A library leaves output to the application: with no logging configured,
 # greenstatus's records go nowhere (not to logging's last-resort stderr handler).
@@ -84,6 +96,7 @@ __all__ = [
     "GreenStatusWarning",
     "InProcessRateLimiter",
     "IncomingStatus",
+    "IncomingStatusEvent",
     "InstanceSettings",
     "InstanceState",
     "InvalidStatusError",
@@ -91,9 +104,13 @@ __all__ = [
     "MediaStatus",
     "NoRetry",
     "NotFoundError",
+    "Notification",
+    "NotificationError",
+    "NotificationQueue",
     "OnResult",
     "OnRetry",
     "OutgoingStatus",
+    "OutgoingStatusEvent",
     "PermissionDeniedError",
     "QuotaExceededError",
     "QuotaStatus",
@@ -111,18 +128,24 @@ __all__ = [
     "SendResult",
     "SentStatus",
     "ServerError",
+    "StatisticChange",
     "Status",
+    "StatusEvent",
     "StatusRecipient",
     "SystemClock",
     "TextStatus",
     "UnexpectedError",
     "UploadedFile",
     "VoiceStatus",
+    "Watch",
+    "WebhookAuthError",
     "__version__",
     "create_http_client",
     "normalize_chat_id",
     "otel_aiohttp_request_hook",
     "otel_request_hook",
+    "parse_notification",
+    "parse_webhook",
     "retry_safety",
     "scrub_sentry_breadcrumb",
     "scrub_sentry_event",

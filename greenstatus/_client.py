@@ -28,12 +28,14 @@ from ._instance_methods import InstanceMethods
 from ._methods import (
     DOCUMENTED_RATE_LIMITS,
 )
+from ._notification_methods import NotificationMethods
 from ._options import DEFAULT_MAX_CONCURRENCY, ClientOptions, PoolOptions, check_in_order
 from ._pipeline import Pipeline
 from ._pool import Pool, Session
 from ._ratelimit import RateLimiter
 from ._redaction import Secret, install_log_filter
 from ._retry import RetryPolicy
+from ._watch_methods import WatchMethods
 
 __all__ = ["AsyncStatusClient", "OnResult", "OnRetry"]
 
@@ -46,7 +48,9 @@ class _NotGiven:
 _NOT_GIVEN = _NotGiven()
 
 
-class AsyncStatusClient(FileMethods, InstanceMethods, ContactMethods):
+class AsyncStatusClient(
+    FileMethods, WatchMethods, NotificationMethods, InstanceMethods, ContactMethods
+):
     """An async client for the status methods of one GREEN-API instance.
 
     Every request goes through one ``httpx.AsyncClient``: your ``http_client``,

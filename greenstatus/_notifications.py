@@ -113,13 +113,16 @@ class Notification:
 
     ``receipt_id`` is what ``deleteNotification`` takes once the item is
     handled; ``body`` is the notification, read-only, whatever its type;
-    ``status_event`` is what it says about statuses, or ``None``.
+    ``status_event`` is what it says about statuses, or ``None``. ``problem``
+    is set, and ``status_event`` is ``None``, when the body is about statuses
+    but malformed: the item still comes out, so the queue moves past it.
     """
 
     receipt_id: int
     type_webhook: str
     body: Mapping[str, object] = attrs.field(converter=RawItem, hash=False)
     status_event: StatusEvent | None = None
+    problem: NotificationError | None = attrs.field(default=None, eq=False)
 
 
 class _Reader:

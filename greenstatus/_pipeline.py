@@ -75,6 +75,8 @@ class _Call(Generic[T]):
     prepare: Callable[[], Awaitable[object]] | None = None
     """Makes the JSON body first, within the call's deadline and close scope
     (a status's audience step); ``body`` is ``None`` until then."""
+    path: str | None = None
+    """A segment after the token (deleteNotification's receiptId)."""
     progress: CallProgress = attrs.field(factory=CallProgress)
 
 
@@ -131,6 +133,7 @@ class Pipeline:
         upload: UploadBody | None = None,
         link: tuple[str, LinkKind] | None = None,
         prepare: Callable[[], Awaitable[object]] | None = None,
+        path: str | None = None,
     ) -> T:
         """One call: the ``link`` check when asked for, then the attempts, all
         within the deadline, and within a scope that closing the client cancels
@@ -145,7 +148,7 @@ class Pipeline:
                 policy = _NO_RETRY  # an iterable cannot be read twice
         else:
             body = None if json_body is None else _encode_json(json_body)  # once, not per attempt
-        call = _Call(method, parse, policy, body, params, link, prepare)
+        call = _Call(method, parse, policy, body, params, link, prepare, path)
         return await self.scoped(method, lambda: self._attempts(call), call.progress)
 
     async def scoped(
@@ -174,6 +177,22 @@ class Pipeline:
                 del calls[closing]
         assert closing.cancelled_caught
         raise closed_during(method.name, progress, url)
+
+    async def pause(self, seconds: float, method: ApiMethod) -> None:
+        """Wait ``seconds`` between the calls of a watcher of ``method``, in a
+        scope that closing the client ends, as ``ClientClosedError``."""
+        progress = CallProgress()
+        url = self.instance.masked_urls[method.name]
+        if self.session.is_closed:
+            raise closed_during(method.name, progress, url)
+        with anyio.CancelScope() as closing:
+            self.session.pool.calls[closing] = (self.session, progress)
+            try:
+                await self.session.pool.clock.sleep(seconds)
+            finally:
+                del self.session.pool.calls[closing]
+        if closing.cancelled_caught or self.session.is_closed:
+            raise closed_during(method.name, progress, url)
 
     async def check_link(self, url_file: str, kind: LinkKind) -> CheckedLink:
         """Ask ``url_file``'s host whether a ``kind`` status from it will show
@@ -365,9 +384,10 @@ class Pipeline:
             )
         else:
             headers = _JSON_CONTENT if body is not None else None
+        url = self.instance.urls.reveal()[call.method.name]
         return self.session.pool.http.build_request(
             call.method.http_method,
-            self.instance.urls.reveal()[call.method.name],
+            url if call.path is None else url.join(f"{url.path}/{call.path}"),
             params=call.params,
             content=content,
             headers=headers,

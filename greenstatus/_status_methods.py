@@ -32,7 +32,7 @@ from ._results import (
 from ._retry import RetryPolicy
 from ._validators import whole_number_at_least
 
-__all__ = ["StatusMethods"]
+__all__ = ["StatusMethods", "check_id_message"]
 
 _STATUS_TYPES = (TextStatus, VoiceStatus, MediaStatus)
 
@@ -152,7 +152,7 @@ class StatusMethods(ClientParts):
             DELETE_STATUS,
             _ignore_body,
             retry,
-            json_body={"idMessage": _check_id_message(id_message)},
+            json_body={"idMessage": check_id_message(id_message)},
         )
 
     async def get_status_statistic(
@@ -163,7 +163,7 @@ class StatusMethods(ClientParts):
             GET_STATUS_STATISTIC,
             parse_statistic,
             retry,
-            params={"idMessage": _check_id_message(id_message)},
+            params={"idMessage": check_id_message(id_message)},
         )
 
     async def get_incoming_statuses(
@@ -194,7 +194,7 @@ def _minutes(minutes: int | None) -> dict[str, str] | None:
     return {"minutes": str(checked)}
 
 
-def _check_id_message(id_message: str) -> str:
+def check_id_message(id_message: str) -> str:
     if not isinstance(id_message, str) or not id_message.strip():
         raise ValueError(f"id_message must be a non-empty str, got {id_message!r}")
     return id_message

@@ -23,6 +23,7 @@ from greenstatus import (
     InvalidStatusError,
     LinkCheckError,
     NotFoundError,
+    NotificationError,
     PermissionDeniedError,
     QuotaExceededError,
     RateLimitError,
@@ -31,6 +32,7 @@ from greenstatus import (
     ServerError,
     TextStatus,
     UnexpectedError,
+    WebhookAuthError,
 )
 from greenstatus.testing import FakeGreenAPI
 
@@ -74,6 +76,8 @@ ERRORS: list[GreenStatusError] = [
         chat_id="79001234569@c.us",
         reason="unknown",
     ),
+    NotificationError("senderData.chatId", "is missing, expected a non-empty string"),
+    WebhookAuthError(reason="wrong"),
     APIConnectionError("failed", request_sent=False, api_method="sendTextStatus", url=URL),
     APITimeoutError("timed out", request_sent=True, api_method="sendTextStatus", url=URL),
     ClientClosedError("closed", request_sent=False, api_method="sendTextStatus", url=URL),
