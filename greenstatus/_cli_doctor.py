@@ -1,9 +1,11 @@
 """``doctor``: the instance's readiness as a checklist, with a fix for each
-problem, and who a status reaches; exit 1 when something blocks sending."""
+problem, who a status reaches, and how its notifications are delivered; exit
+1 when something blocks sending."""
 
 from __future__ import annotations
 
 import argparse
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -12,7 +14,7 @@ from ._cli_audience import NO_CONTACTS, NO_NAMED, in_all
 from ._cli_client import client_from
 from ._cli_output import EXIT_FAILED, EXIT_OK, Output, error_json, exit_code, hint_for
 from ._exceptions import GreenStatusError
-from ._readiness import ReadinessProblem
+from ._readiness import InstanceSettings, ReadinessProblem
 
 __all__ = ["doctor"]
 
@@ -53,6 +55,9 @@ async def doctor(args: argparse.Namespace, out: Output) -> int:
                 f"[i] queue: {settings.delay_send_messages_ms} ms between two sends "
                 "(delaySendMessagesMilliseconds)"
             )
+    notifications = _notifications(settings)
+    if notifications is not None:
+        lines.append(_notifications_text(notifications))
     hint = hint_for(failure, args) if failure is not None else None
     audience_problem = _audience_problem(found, failure, hint)
     if found is None and failure is None:
@@ -72,6 +77,7 @@ async def doctor(args: argparse.Namespace, out: Output) -> int:
             "problems": [attrs.asdict(problem) for problem in all_problems],
             "audience": _audience_json(found),
             "audience_error": _error_json(failure, hint),
+            "notifications": notifications,
         },
         "\n".join(lines),
     )
@@ -82,6 +88,47 @@ async def doctor(args: argparse.Namespace, out: Output) -> int:
             print(f"greenstatus: hint: {hint}", file=out.stderr)
         return exit_code(failure)
     return EXIT_OK if readiness.can_send else EXIT_FAILED
+
+
+def _notifications(settings: InstanceSettings | None) -> dict[str, str | None] | None:
+    """How GREEN-API delivers the instance's notifications: ``{"channel":
+    "webhooks", "webhook_origin": "https://host"}`` while getSettings names a
+    webhookUrl, else ``{"channel": "queue", "webhook_origin": None}``; ``None``
+    when the settings are unknown. Only the URL's scheme and host are kept:
+    its path or query may hold a secret."""
+    if settings is None:
+        return None
+    url = settings.raw.get("webhookUrl")
+    if not isinstance(url, str) or not url.strip():
+        return {"channel": "queue", "webhook_origin": None}
+    return {"channel": "webhooks", "webhook_origin": _origin(url.strip())}
+
+
+def _origin(url: str) -> str | None:
+    """``https://host[:port]`` of ``url``, without its user, path or query;
+    ``None`` when it has no scheme and host."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.hostname
+    if not parts.scheme or not host:
+        return None
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme.lower()}://{host}" + (f":{port}" if port is not None else "")
+
+
+def _notifications_text(notifications: dict[str, str | None]) -> str:
+    if notifications["channel"] == "queue":
+        return "[i] notifications: the queue (receiveNotification); no webhook URL is set"
+    origin = notifications["webhook_origin"]
+    where = f"{origin}/…" if origin else "a URL without a scheme and host"
+    return (
+        f"[i] notifications: webhooks to {where} (the queue, receiveNotification, gives "
+        "nothing while a webhook URL is set)"
+    )
 
 
 def _audience_text(found: Audience | None) -> str:

@@ -64,18 +64,41 @@ class Output:
     def emit(self, data: object, text: str) -> None:
         print(json.dumps(data, ensure_ascii=False) if self.as_json else text, file=self.stdout)
 
-    def table(self, rows: list[dict[str, object]], columns: Sequence[str]) -> None:
+    def table(self, rows: list[dict[str, object]], columns: Sequence[str]) -> list[int]:
+        """The rows as a table under a header line (``--json``: one array);
+        returns the column widths, for ``table_row`` (none when no header
+        was printed)."""
         if self.as_json:
             print(json.dumps(rows, ensure_ascii=False), file=self.stdout)
-            return
+            return []
         if not rows:
             print("(none)", file=self.stdout)
-            return
+            return []
         cells = [[_cell(row.get(column)) for column in columns] for row in rows]
         widths = [max(len(c), *(len(line[i]) for line in cells)) for i, c in enumerate(columns)]
         for line in [list(columns), *cells]:
-            text = "  ".join(value.ljust(width) for value, width in zip(line, widths, strict=True))
-            print(text.rstrip(), file=self.stdout)
+            self._line(line, widths)
+        return widths
+
+    def table_row(
+        self, row: dict[str, object], columns: Sequence[str], widths: list[int]
+    ) -> list[int]:
+        """One more row of a table ``table`` printed, in its columns (``--json``:
+        the row's object on a line of its own). With no ``widths`` (the table
+        was empty) the header comes first. Returns the widths for the next."""
+        if self.as_json:
+            print(json.dumps(row, ensure_ascii=False), file=self.stdout)
+            return widths
+        cells = [_cell(row.get(column)) for column in columns]
+        if not widths:
+            widths = [max(len(c), len(cell)) for c, cell in zip(columns, cells, strict=True)]
+            self._line(list(columns), widths)
+        self._line(cells, widths)
+        return widths
+
+    def _line(self, cells: Sequence[str], widths: Sequence[int]) -> None:
+        text = "  ".join(value.ljust(width) for value, width in zip(cells, widths, strict=True))
+        print(text.rstrip(), file=self.stdout)
 
     def error(self, error: BaseException, hint: str | None = None) -> None:
         if self.as_json:

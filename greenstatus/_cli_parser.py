@@ -4,6 +4,7 @@ it runs, and the options common to all of them."""
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,9 +14,11 @@ from ._cli_demo import demo
 from ._cli_doctor import doctor
 from ._cli_send import check_link, send
 from ._cli_statuses import delete, incoming, outgoing, stats
+from ._cli_watch import watch
 from ._requests import Font, MediaStatus, TextStatus, VoiceStatus
 from ._retry import ExponentialBackoff
 from ._version import __version__
+from ._watch import DEFAULT_INCOMING_INTERVAL, DEFAULT_STATISTIC_INTERVAL
 
 __all__ = ["build_parser"]
 
@@ -77,11 +80,45 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("delete", delete, "delete a status").add_argument("id_message", metavar="ID_MESSAGE")
     command("stats", stats, "who a status reached").add_argument("id_message", metavar="ID_MESSAGE")
+    watching = command(
+        "watch",
+        watch,
+        "who receives and reads a status, live, until all have read it or --until",
+    )
+    watching.add_argument("id_message", metavar="ID_MESSAGE")
+    watching.add_argument(
+        "--until",
+        type=_seconds,
+        metavar="SECONDS",
+        help="stop this many seconds from now; by default 24 hours after the status is first "
+        "seen (a status shows that long)",
+    )
+    watching.add_argument(
+        "--interval",
+        type=_seconds,
+        metavar="SECONDS",
+        help=f"seconds between two polls of getStatusStatistic; default "
+        f"{DEFAULT_STATISTIC_INTERVAL:g} (1 request per second at most)",
+    )
+    lists: dict[str, argparse.ArgumentParser] = {}
     for name, run, what in (
         ("incoming", incoming, "statuses your contacts posted"),
         ("outgoing", outgoing, "statuses this account posted"),
     ):
-        command(name, run, what).add_argument("--minutes", type=int, metavar="N")
+        lists[name] = command(name, run, what)
+        lists[name].add_argument("--minutes", type=int, metavar="N")
+    lists["incoming"].add_argument(
+        "--follow",
+        action="store_true",
+        help="then print each status posted after the list, as it comes, until Ctrl-C",
+    )
+    lists["incoming"].add_argument(
+        "--interval",
+        type=_seconds,
+        metavar="SECONDS",
+        help=f"with --follow: seconds between two polls of getIncomingStatuses; default "
+        f"{DEFAULT_INCOMING_INTERVAL:g}",
+    )
 
     batch = command("send-batch", send_batch, "send statuses from a JSON Lines file")
     batch.add_argument("file", metavar="FILE|-")
@@ -150,6 +187,16 @@ def _add_check_links(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="check each link first, and refuse one whose status would never appear",
     )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
 
 
 def _attempts(text: str) -> int:

@@ -600,6 +600,7 @@ async def test_doctor_on_a_ready_instance(api_url: str, fake: FakeGreenAPI) -> N
         "[ok] state: authorized",
         "[ok] outgoingWebhook: on (statistics and outgoing statuses are recorded)",
         "[i] queue: 500 ms between two sends (delaySendMessagesMilliseconds)",
+        "[i] notifications: the queue (receiveNotification); no webhook URL is set",
         "[ok] audience: reached 1 of at most 1024 named contacts; 0 unnamed (1 contact in all)",
         "ready to send",
     ]
