@@ -257,6 +257,7 @@ DOCTOR_HEAD = [
     "[ok] state: authorized",
     "[ok] outgoingWebhook: on (statistics and outgoing statuses are recorded)",
     "[i] queue: 500 ms between two sends (delaySendMessagesMilliseconds)",
+    "[i] notifications: the queue (receiveNotification); no webhook URL is set",
 ]
 
 
@@ -318,12 +319,12 @@ async def test_doctor_reports_a_getcontacts_failure_without_a_crash() -> None:
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
     lines = run.stdout.splitlines()
-    assert lines[1:4] == DOCTOR_HEAD
-    assert lines[4].startswith("[!] audience: getContacts failed: getContacts answered 429")
-    assert lines[5] == (
+    assert lines[1:5] == DOCTOR_HEAD
+    assert lines[5].startswith("[!] audience: getContacts failed: getContacts answered 429")
+    assert lines[6] == (
         "    fix: over the instance's rate limit: wait and send again, or raise --max-attempts"
     )
-    assert lines[6] == "ready to send, with a warning"
+    assert lines[7] == "ready to send, with a warning"
     assert run.stderr.startswith("greenstatus: error: getContacts answered 429")
     assert run.stderr.endswith(
         "greenstatus: hint: over the instance's rate limit: wait and send again, or raise "
