@@ -11,7 +11,7 @@ import attrs
 
 from ._contacts import Contact
 from ._exceptions import AudienceError, AudienceReason, InvalidStatusError
-from ._participants import ENTRIES_MAX, chat_number, normalize_chat_id
+from ._participants import ENTRIES_MAX, ChatIds, chat_number, normalize_chat_id
 
 __all__ = [
     "NAMED_LIMIT",
@@ -145,6 +145,8 @@ def audience_refusal(book: ContactBook, participants: Sequence[str]) -> Audience
     if not missed:
         return None
     index, chat_id, reason = missed[0]
+    if isinstance(participants, ChatIds):
+        index = participants.position(index)  # as the caller wrote the list
     problem = f"{chat_id!r} would not see the status: {_WHY[reason]}"
     if not book.contacts:
         problem += f"; {EMPTY_LIST}"

@@ -13,7 +13,7 @@ from ._contacts import Contact, parse_contacts
 from ._exceptions import InvalidStatusError
 from ._methods import GET_CONTACTS
 from ._outcome import CallProgress
-from ._participants import AllContacts
+from ._participants import AllContacts, ChatIds
 from ._pipeline import Pipeline
 from ._requests import MediaStatus, Status, TextStatus, VoiceStatus
 from ._results import SentStatus
@@ -104,10 +104,9 @@ async def _prepared(pipeline: Pipeline, status: StatusT) -> StatusT:
 
 def _to(status: StatusT, chat_ids: tuple[str, ...]) -> StatusT:
     """``status`` to ``chat_ids``: GREEN-API's own chat ids, sent as its
-    contact list spells them (not checked again as typed participants are)."""
-    expanded = attrs.evolve(status, participants=())
-    object.__setattr__(expanded, "participants", chat_ids)  # frozen: set once, here
-    return expanded
+    contact list spells them (not checked again as typed participants are,
+    now or by a later ``attrs.evolve``)."""
+    return attrs.evolve(status, participants=ChatIds(chat_ids))
 
 
 def _no_one(book: ContactBook) -> str:

@@ -40,6 +40,7 @@ class ContactMethods(ClientParts):
         send with ``check_audience=True`` or ``ALL_CONTACTS`` would use. See
         [`Audience`][greenstatus.Audience] for what each field means.
         """
+        self._session.check_open()
         if participants is ALL_CONTACTS:
             participants = None
         # No participants, as a send takes them, is all contacts.

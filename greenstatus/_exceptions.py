@@ -144,9 +144,9 @@ class AudienceError(InvalidStatusError):
     """A participant the status would not reach, found before anything was sent
     (``check_audience=True``, or a group chat id, which no status reaches).
 
-    ``field`` is ``"participants[i]"`` (``i`` is the position in the
-    request's ``participants``, duplicates dropped: ``status.participants[i]``
-    is ``chat_id``), ``chat_id`` the participant as a chat id, and
+    ``field`` is ``"participants[i]"`` (``i`` is the position in the list
+    of participants as it was given), ``chat_id`` the participant as a chat
+    id, and
     ``reason`` the ``Audience`` field it falls in: ``"unnamed"`` (a contact
     with no name in the phone book), ``"beyond_limit"`` (named, but past the
     first 1024 named contacts), ``"unknown"`` (not among the instance's

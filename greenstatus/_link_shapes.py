@@ -79,8 +79,8 @@ def _drive_download(link: _Link) -> bool:
     # uc and drive.usercontent's download with no export, or export=download:
     # an attachment, or an HTML warning page; export=view may serve it inline.
     path = _google(link)
-    wanted = ("uc",) if link.host != "drive.usercontent.google.com" else ("download",)
-    return path == wanted and not link.has("export", "view")
+    wanted = {("uc",)} if link.host != "drive.usercontent.google.com" else {("download",), ("uc",)}
+    return path in wanted and not link.has("export", "view")
 
 
 def _dropbox(link: _Link) -> bool:

@@ -19,6 +19,7 @@ __all__ = [
     "ENTRIES_MAX",
     "PARTICIPANTS_MAX",
     "AllContacts",
+    "ChatIds",
     "Participants",
     "chat_number",
     "convert_participants",
@@ -173,18 +174,41 @@ def convert_participants(value: Iterable[str] | AllContacts) -> Participants:
     # The limit is on the chat ids sent: each once, so two spellings of one
     # number count once. The entries read are bounded too, so that an endless
     # iterable of one id ends.
-    seen: dict[str, None] = {}
+    if isinstance(value, ChatIds):
+        return value  # checked already (attrs.evolve of a request passes it again)
+    seen: dict[str, int] = {}
     for index, item in enumerate(value):
         if index >= ENTRIES_MAX:
             raise InvalidStatusError(
                 "participants",
                 f"more than {ENTRIES_MAX} entries; list each chat id once",
             )
-        seen.setdefault(normalize_chat_id(item, f"participants[{index}]"), None)
+        seen.setdefault(normalize_chat_id(item, f"participants[{index}]"), index)
         if len(seen) > PARTICIPANTS_MAX:
             raise InvalidStatusError(
                 "participants",
                 f"more than {PARTICIPANTS_MAX} distinct chat ids (participants[{index}] is "
                 f"number {PARTICIPANTS_MAX + 1}); send in batches",
             )
-    return tuple(seen)
+    return ChatIds(seen, seen.values())
+
+
+class ChatIds(tuple[str, ...]):
+    """A request's participants as checked: each chat id once, first
+    occurrence first. A tuple, equal to any tuple of the same chat ids; it
+    also knows where in the list given each one was (``position``), so that an
+    error names the entry the caller wrote, duplicates or not."""
+
+    positions: tuple[int, ...]
+
+    def __new__(cls, chat_ids: Iterable[str], positions: Iterable[int] | None = None) -> ChatIds:
+        made = super().__new__(cls, chat_ids)
+        made.positions = tuple(range(len(made))) if positions is None else tuple(positions)
+        return made
+
+    def __getnewargs__(self) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        return (tuple(self), self.positions)
+
+    def position(self, index: int) -> int:
+        """Where the ``index``-th chat id stood in the list given."""
+        return self.positions[index]

@@ -368,7 +368,17 @@ async def test_the_token_is_in_no_audience_error() -> None:
     assert not hits(caught.value, fake.token)
 
 
+async def test_check_audience_on_a_closed_client_is_refused() -> None:
+    fake = FakeGreenAPI(contacts=[ANN])
+    client = fake_client(fake)
+    await client.check_audience()
+    await client.aclose()
+    with pytest.raises(RuntimeError, match="closed"):
+        await client.check_audience()
+    assert contact_requests(fake) == 1
+
+
 def test_the_public_names_are_exported() -> None:
-    assert isinstance(AsyncStatusClient.check_audience, object)
+    assert callable(AsyncStatusClient.check_audience)
     for name in ("ALL_CONTACTS", "Audience", "AudienceError", "Contact", "AllContacts"):
         assert name in greenstatus.__all__

@@ -5,6 +5,7 @@ trunk prefix, and links spelled to slip past the shape rules."""
 from __future__ import annotations
 
 import anyio
+import attrs
 import pytest
 
 from greenstatus import (
@@ -200,17 +201,30 @@ async def test_asking_about_no_participants_is_asking_about_all() -> None:
         assert (await client.check_audience(ALL_CONTACTS)).reached == (ANN.chat_id,)
 
 
-async def test_the_refused_index_is_the_requests_own() -> None:
+async def test_the_refused_index_is_where_the_caller_wrote_it() -> None:
     fake = FakeGreenAPI(contacts=[ANN])
-    status = TextStatus(
-        message="hi", participants=[ANN.chat_id, "+7 900 123 45 67", "+7 916 123 45 67"]
-    )
+    given = [ANN.chat_id, "+7 900 123 45 67", "+7 916 123 45 67"]  # Ann twice, then Kim
+    status = TextStatus(message="hi", participants=given)
     async with fake_client(fake, check_audience=True) as client:
-        with pytest.raises(AudienceError) as caught:
-            await client.send(status)
-    assert caught.value.field == "participants[1]"
-    assert isinstance(status.participants, tuple)
-    assert status.participants[1] == caught.value.chat_id == "79161234567@c.us"
+        with pytest.raises(AudienceError) as sent:
+            await client.send(attrs.evolve(status, message="again"))
+        with pytest.raises(AudienceError) as keyword:
+            await client.send_text_status("hi", participants=given)
+    assert sent.value.field == keyword.value.field == "participants[2]"
+    assert sent.value.chat_id == "79161234567@c.us"
+    assert fake.statuses == []
+
+
+async def test_all_contacts_in_a_file_send_keeps_greenapis_chat_ids(tmp_path: object) -> None:
+    import pathlib
+
+    path = pathlib.Path(str(tmp_path)) / "horse.jpg"
+    path.write_bytes(b"\xff\xd8\xff" + bytes(64))
+    odd = Contact("99912345678@c.us", "B", "B")  # no country code 999: not typeable
+    fake = FakeGreenAPI(contacts=[ANN, odd])
+    async with fake_client(fake, rate_limits=None) as client:
+        await client.send_media_file(path, participants=ALL_CONTACTS)
+    assert fake.statuses[0].payload["participants"] == [ANN.chat_id, odd.chat_id]
 
 
 # -- numbers typed with a trunk prefix ------------------------------------------------

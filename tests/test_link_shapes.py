@@ -35,6 +35,14 @@ REFUSED = [
         "https://drive.usercontent.google.com/download?id=1AbC_dEf&export=download",
         "Google Drive download",
     ),
+    (
+        "https://drive.usercontent.google.com/uc?id=1AbC_dEf&export=download",
+        "Google Drive download",
+    ),
+    (
+        "https://drive.usercontent.google.com/u/0/uc?id=1AbC_dEf&export=download",
+        "Google Drive download",
+    ),
     ("https://www.dropbox.com/s/a1b2c3/horse.jpg?dl=0", "Dropbox preview"),
     ("https://www.dropbox.com/s/a1b2c3/horse.jpg", "Dropbox preview"),
     ("https://dropbox.com/s/a1b2c3/horse.jpg?dl=0", "Dropbox preview"),

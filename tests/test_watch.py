@@ -8,8 +8,8 @@ import contextlib
 import datetime
 import gc
 import itertools
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 import anyio
 import pytest
@@ -78,13 +78,15 @@ async def sent_ids(fake: FakeGreenAPI, count: int) -> list[str]:
         ]
 
 
-def watching(fake: FakeGreenAPI, clock: FakeClock, **options: object) -> AsyncStatusClient:
+def watching(fake: FakeGreenAPI, clock: FakeClock, **options: Any) -> AsyncStatusClient:
     return AsyncStatusClient(
         fake.id_instance, fake.token, transport=fake.transport(), clock=clock, **options
     )
 
 
-async def run_with(clock: FakeClock, seconds: float, *jobs: Callable[[], Awaitable[None]]) -> None:
+async def run_with(
+    clock: FakeClock, seconds: float, *jobs: Callable[[], Coroutine[Any, Any, None]]
+) -> None:
     async with anyio.create_task_group() as group:
         for job in jobs:
             group.start_soon(job)
@@ -162,7 +164,7 @@ async def test_ten_watchers_keep_to_one_request_a_second(
     seen: dict[str, list[StatisticChange]] = {id_message: [] for id_message in ids}
     async with watching(fake, clock) as client:
 
-        def watcher(id_message: str) -> Callable[[], Awaitable[None]]:
+        def watcher(id_message: str) -> Callable[[], Coroutine[Any, Any, None]]:
             async def watch() -> None:
                 watch = client.watch_statistic(id_message, until=30, interval=1)
                 async with contextlib.aclosing(watch):

@@ -9,18 +9,22 @@ from __future__ import annotations
 from .._methods import DOCUMENTED_RATE_LIMITS
 from ._clock import FakeClock
 from ._fake import FakeGreenAPI
+from ._fake_status import FakeStatus
 from ._files import FakeFile
-from ._model import FakeStatus
+from ._notifications import FakeNotification
 from ._replies import FakeReply, RecordedRequest
+from ._webhooks import WebhookDelivery
 
 __all__ = [
     "DOCUMENTED_RATE_LIMITS",
     "FakeClock",
     "FakeFile",
     "FakeGreenAPI",
+    "FakeNotification",
     "FakeReply",
     "FakeStatus",
     "RecordedRequest",
+    "WebhookDelivery",
 ]
 
 for _name in __all__:

@@ -17,7 +17,7 @@ from typing import TypeAlias
 from .._contacts import Contact
 from ._replies import Refused
 
-__all__ = ["NAMED_LIMIT", "ContactBook", "ContactInput", "normalise_contacts"]
+__all__ = ["NAMED_LIMIT", "ContactBook", "ContactInput", "normalise_contacts", "same_chat"]
 
 NAMED_LIMIT = 1024
 """A status reaches the first 1024 named user contacts, no more."""
@@ -106,6 +106,12 @@ def _is_group(contact: Contact) -> bool:
 def _key(chat_id: str) -> str:
     """What a chat id is matched by: a ``@c.us`` one by its number alone."""
     return chat_id[: -len(_USER_SUFFIX)] if chat_id.endswith(_USER_SUFFIX) else chat_id
+
+
+def same_chat(one: str, other: str) -> bool:
+    """Whether two chat ids name the same chat (``79001234567`` is
+    ``79001234567@c.us``)."""
+    return _key(one) == _key(other)
 
 
 def _reached(contacts: Sequence[Contact]) -> dict[str, str]:

@@ -1,10 +1,12 @@
 """FakeGreenAPI: the public face of the fake, made of its parts.
 
-The model of GREEN-API's methods (``_model``), the file host (``_files``) and
-fault injection (``_faults``) each live in a module of their own; ``handle``
-routes what arrived on the wire among them, under one lock. ``transport()``
-(``_transport``) and ``serve()`` (``_server``) plug it into httpx in-process or
-into a real HTTP server on loopback.
+The model of GREEN-API's methods (``_model``), the file host (``_files``),
+fault injection (``_faults``) and the account's events (``_events``) each live
+in a module of their own; ``handle`` routes what arrived on the wire among
+them, under one lock. The methods that drive events are a part of their own
+(``_fake_events``). ``transport()`` (``_transport``) and ``serve()``
+(``_server``) plug it into httpx in-process or into a real HTTP server on
+loopback.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from contextlib import asynccontextmanager
 import httpx
 
 from .._contacts import Contact
+from ._events import StatusEvents
+from ._fake_events import FakeEvents
 from ._faults import Faults
 from ._files import FILES_PREFIX, FakeFile, FileHost
 from ._model import FakeStatus, StatusModel
@@ -27,9 +31,10 @@ from ._transport import FakeTransport
 __all__ = ["FakeGreenAPI"]
 
 
-class FakeGreenAPI:
+class FakeGreenAPI(FakeEvents):
     """A stateful model of GREEN-API's seven status methods, uploadFile,
-    getContacts, getStateInstance and getSettings.
+    getContacts, getStateInstance, getSettings, and the notification queue
+    (receiveNotification, deleteNotification) with its webhooks.
 
     It checks the instance id (403) and token (401), checks bodies as the API
     documents them (400 with a message), queues statuses and lists them, serves
@@ -60,6 +65,11 @@ class FakeGreenAPI:
     lists a status's ``participants`` as they were sent, the shape GREEN-API
     documents (green-api/issues#1129 reports they come back empty: do not let
     your code depend on them).
+
+    Time moves on the fake's ``clock``: recipients receive and read statuses
+    (``deliver``, ``read``, ``schedule``), contacts post theirs
+    (``post_incoming``), and each event queues the notification GREEN-API
+    would send, which receiveNotification serves and ``send_webhooks`` POSTs.
 
     For example, in process (no sockets), on the client's own pool:
 
@@ -100,6 +110,7 @@ class FakeGreenAPI:
             files=self._host,
         )
         self._faults = Faults()
+        self._events = StatusEvents(self._model, clock)
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -156,7 +167,8 @@ class FakeGreenAPI:
 
     @property
     def incoming(self) -> list[dict[str, object]]:
-        """Raw items getIncomingStatuses returns; append your own."""
+        """Raw items getIncomingStatuses returns: ``post_incoming`` appends
+        them in GREEN-API's shape; append your own as you like."""
         return self._model.incoming
 
     @incoming.setter
@@ -221,7 +233,10 @@ class FakeGreenAPI:
     def settings(self) -> dict[str, object]:
         """What getSettings answers. With ``outgoingWebhook`` "no",
         getStatusStatistic and getOutgoingStatuses answer empty lists, as
-        GREEN-API's do."""
+        GREEN-API's do, and no ``outgoingMessageStatus`` is queued; with
+        ``incomingWebhook`` "no", no ``incomingMessageReceived``. While
+        ``webhookUrl`` is set, receiveNotification answers ``null`` and
+        ``send_webhooks`` POSTs the queue there."""
         return self._model.settings
 
     @settings.setter
@@ -346,6 +361,7 @@ class FakeGreenAPI:
     ) -> FakeReply:
         """What GREEN-API would answer to this request. ``headers`` keys are lower case."""
         with self._lock:
+            self._events.catch_up()
             if path.startswith(FILES_PREFIX):
                 return self._host.serve(http_method, path, query, headers)
             call = self._model.record(http_method, path, query, headers, body)

@@ -1,19 +1,20 @@
 """The model of GREEN-API's status methods: instances and their tokens, the
-methods' rules, the statuses queued, lists, statistics, deletes and uploads.
+methods' rules, the statuses queued, lists, statistics, deletes and uploads,
+and the notification queue's two methods.
 
 It answers as GREEN-API does, so it checks what GREEN-API checks, which is not
 what greenstatus checks before sending (``_validation``). The contact list,
-getContacts and the rule of who a status reaches live in ``_contacts``.
+getContacts and the rule of who a status reaches live in ``_contacts``; how far
+a status got with each recipient in ``_recipients``; the queue in
+``_notifications``; the events that move them in ``_events``.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
-from typing import Literal
 from urllib.parse import unquote
 
 import attrs
@@ -21,6 +22,7 @@ import attrs
 from .._file_names import CONTENT_TYPES
 from .._methods import (
     ALL_METHODS,
+    DELETE_NOTIFICATION,
     DELETE_STATUS,
     GET_CONTACTS,
     GET_INCOMING_STATUSES,
@@ -28,24 +30,25 @@ from .._methods import (
     GET_SETTINGS,
     GET_STATE_INSTANCE,
     GET_STATUS_STATISTIC,
+    RECEIVE_NOTIFICATION,
     SEND_MEDIA_STATUS,
     SEND_TEXT_STATUS,
     SEND_VOICE_STATUS,
     UPLOAD_FILE,
     ApiMethod,
 )
-from .._redaction import MASK
 from ._contacts import ContactBook, ContactInput
+from ._fake_status import FakeStatus, StatusKind
 from ._files import FileHost
+from ._notifications import NotificationQueue, polling
+from ._outgoing import outgoing_item
+from ._recipients import RecipientRow, Recipients
 from ._replies import FakeReply, RecordedRequest, Refused, decode_json, ok, refusal
+from ._routing import route
 from ._validation import minutes_of, validate_send
 
 __all__ = ["FakeStatus", "StatusKind", "StatusModel"]
 
-StatusKind = Literal["text", "voice", "media"]
-
-# GREEN-API serves its methods at the root of its host, and nowhere else.
-_PATH = re.compile(r"/waInstance(?P<id>[^/]*)/(?P<method>[^/]+)/(?P<token>[^/]+)/?")
 _METHODS: dict[str, ApiMethod] = {method.name: method for method in ALL_METHODS}
 # What GREEN-API answers, with 400, to calls while the instance is in these states.
 _NOT_READY_ANSWERS = {
@@ -58,19 +61,7 @@ _KINDS: dict[str, StatusKind] = {
     SEND_MEDIA_STATUS.name: "media",
 }
 _UPLOAD_MAX = 100 * 1024 * 1024
-_VIDEO = ("mp4", "mov", "m4v", "3gp", "avi", "mkv", "webm")
 _EXTENSION_OF = {mime: extension for extension, mime in reversed(list(CONTENT_TYPES.items()))}
-
-
-@attrs.frozen(kw_only=True)
-class FakeStatus:
-    """A status the fake accepted: what was sent, and the id it was given."""
-
-    id_message: str
-    kind: StatusKind
-    payload: Mapping[str, object]
-    id_instance: str
-    timestamp: int
 
 
 @attrs.frozen(kw_only=True)
@@ -86,11 +77,12 @@ class _Call:
     headers: Mapping[str, str]
     body: bytes
     decoded: object
+    receipt: str | None
 
 
 class StatusModel:
-    """GREEN-API's seven status methods, uploadFile and the instance's
-    methods, in memory. Not thread-safe: ``FakeGreenAPI`` calls it under its
+    """GREEN-API's seven status methods, uploadFile, the instance's methods
+    and the notification queue, in memory. Not thread-safe: ``FakeGreenAPI`` calls it under its
     lock."""
 
     def __init__(
@@ -130,9 +122,10 @@ class StatusModel:
         self._files = files
         self._ids = itertools.count(1)
         self._accepted: defaultdict[tuple[str, str], deque[float]] = defaultdict(deque)
-        # Whom each status reached, by (instance, idMessage): decided when it
-        # was accepted, by the contact list of that moment.
-        self._recipients: dict[tuple[str, str], tuple[FakeStatus, list[str]]] = {}
+        # Whom each status reached, decided when it was accepted by the
+        # contact list of that moment, and how far it got with each.
+        self.recipients = Recipients()
+        self.queue = NotificationQueue(clock)
 
     def record(
         self,
@@ -143,20 +136,16 @@ class StatusModel:
         body: bytes,
     ) -> _Call:
         """Route a request, and keep it in ``requests`` with its token masked."""
-        match = _PATH.fullmatch(path)
-        method = _METHODS.get(match["method"]) if match else None
-        id_instance = match["id"] if match else None
+        found = route(path)
+        method = _METHODS.get(found.method_name) if found else None
+        id_instance = found.id_instance if found else None
         expected_token = self.instances.get(id_instance or "")
-        token_ok = bool(match) and expected_token == (match["token"] if match else None)
+        token_ok = found is not None and expected_token == found.token
         decoded = decode_json(body)
         self.requests.append(
             RecordedRequest(
                 http_method=http_method,
-                path=(
-                    path[: match.start("token")] + MASK + path[match.end("token") :]
-                    if match
-                    else path
-                ),
+                path=found.masked_path if found else path,
                 api_method=method.name if method else None,
                 id_instance=id_instance,
                 token_ok=token_ok,
@@ -177,6 +166,7 @@ class StatusModel:
             headers=headers,
             body=body,
             decoded=decoded,
+            receipt=found.receipt if found else None,
         )
 
     def answer(self, call: _Call) -> FakeReply:
@@ -185,6 +175,8 @@ class StatusModel:
         try:
             if method is None or method.http_method != call.http_method:
                 return refusal(404, "Not Found")
+            if (method is DELETE_NOTIFICATION) != (call.receipt is not None):
+                return refusal(404, "Not Found")  # its receiptId is its own, and required
             if not call.known_instance or id_instance is None:
                 return refusal(403, "Forbidden")
             if not call.token_ok:
@@ -227,6 +219,10 @@ class StatusModel:
             return ok(self.settings)
         if method is GET_CONTACTS:
             return ok(self.book.answer(call.query))
+        if method is RECEIVE_NOTIFICATION:
+            return ok(self.queue.receive(id_instance, call.query, polling=polling(self.settings)))
+        if method is DELETE_NOTIFICATION:
+            return ok(self.queue.delete(id_instance, call.receipt))
         if method.name in _KINDS:
             validate_send(method, payload)
             return ok({"idMessage": self._accept(method, id_instance, payload)})
@@ -253,7 +249,7 @@ class StatusModel:
             timestamp=int(self._clock()),
         )
         self.statuses.append(status)
-        self._recipients[(id_instance, id_message)] = (status, self._reached_by(payload))
+        self.recipients.record(status, self._reached_by(payload))
         return id_message
 
     def _reached_by(self, payload: Mapping[str, object]) -> list[str]:
@@ -276,7 +272,7 @@ class StatusModel:
         if status is None:
             raise Refused(400, f"status {id_message} not found")
         self.statuses.remove(status)
-        self._recipients.pop((id_instance, id_message), None)
+        self.recipients.forget(status)
         self.deleted.append(id_message)
         return FakeReply(200)
 
@@ -287,20 +283,17 @@ class StatusModel:
         status = self._find(id_instance, id_message)
         if status is None:
             return []
-        recorded = self._recipients.get((id_instance, id_message))
-        if recorded is not None and recorded[0] is status:
-            recipients = recorded[1]
-        else:  # a status a test put in ``statuses`` itself
-            recipients = self._reached_by(status.payload)
-        return [
-            {"timestamp": status.timestamp, "participant": participant, "status": "sent"}
-            for participant in recipients
-        ]
+        return [row.wire() for row in self.rows_of(status)]
+
+    def rows_of(self, status: FakeStatus, *, keep: bool = False) -> list[RecipientRow]:
+        """``status``'s statistic rows. One a test put in ``statuses`` itself
+        follows the contacts of now, until kept (``keep``) to be moved."""
+        return self.recipients.rows(status, lambda: self._reached_by(status.payload), keep=keep)
 
     def _outgoing(self, id_instance: str, minutes: int) -> list[dict[str, object]]:
         since = self._clock() - minutes * 60
         return [
-            _outgoing_item(status)
+            outgoing_item(status, self.rows_of(status))
             for status in self.statuses
             if status.id_instance == id_instance and status.timestamp >= since
         ]
@@ -321,44 +314,6 @@ class StatusModel:
         url = self._files.keep_upload(id_instance, given, body)
         self.uploads[url] = (content_type, body)
         return ok({"urlFile": url})
-
-
-def _outgoing_item(status: FakeStatus) -> dict[str, object]:
-    item: dict[str, object] = {
-        "type": "outgoing",
-        "idMessage": status.id_message,
-        "timestamp": status.timestamp,
-        "chatId": "status@broadcast",
-        "statusMessage": "sent",
-        "sendByApi": True,
-    }
-    payload = status.payload
-    participants = payload.get("participants") or []
-    assert isinstance(participants, list)
-    if status.kind == "text":
-        item["typeMessage"] = "extendedTextMessage"
-        item["textMessage"] = payload["message"]
-        item["extendedTextMessage"] = {
-            "text": payload["message"],
-            "backgroundColor": payload.get("backgroundColor", "#000000"),
-            "font": payload.get("font", "SERIF"),
-            "participants": list(participants),
-        }
-        return item
-    file_name = str(payload["fileName"])
-    extension = file_name.rpartition(".")[2].lower()
-    if status.kind == "voice":
-        item["typeMessage"] = "audioMessage"
-    else:
-        item["typeMessage"] = "videoMessage" if extension in _VIDEO else "imageMessage"
-    item.update(
-        participants=list(participants),
-        downloadUrl=payload["urlFile"],
-        fileName=file_name,
-        caption=payload.get("caption", ""),
-        mimeType=CONTENT_TYPES.get(extension, "application/octet-stream"),
-    )
-    return item
 
 
 def _timestamp(item: Mapping[str, object]) -> float:
