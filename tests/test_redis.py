@@ -239,6 +239,32 @@ async def test_four_processes_share_one_instance_s_limit(server: RedisServer) ->
     assert most_in_any_second(sends) <= 5
 
 
+async def test_watchers_in_three_processes_share_one_request_a_second(server: RedisServer) -> None:
+    with server.client() as admin:
+        admin.flushall()
+    fake = FakeGreenAPI(contacts=["79001234567@c.us"], rate_limits=DOCUMENTED_RATE_LIMITS)
+    async with fake.serve() as url:
+        async with fake_client(fake, rate_limits=None) as sender:
+            ids = [(await sender.send_text_status(f"status {n}")).id_message for n in range(6)]
+        fake.requests = []
+        command = [sys.executable, WORKER, "watch", server.url, url, fake.id_instance, fake.token]
+        with anyio.fail_after(60):
+            async with anyio.create_task_group() as group:
+                outputs: list[str] = []
+
+                async def worker(mine: list[str]) -> None:
+                    done = await anyio.run_process([*command, "4", *mine], check=True)
+                    outputs.append(done.stdout.decode())
+
+                for start in range(0, 6, 2):
+                    group.start_soon(worker, ids[start : start + 2])
+    seen = {key: value for output in outputs for key, value in json.loads(output).items()}
+    assert seen == dict.fromkeys(ids, 1)  # each watcher saw its one recipient
+    polls = [r.received_at for r in fake.requests if r.api_method == "getStatusStatistic"]
+    assert most_in_any_second(polls) <= 1  # six watchers asking five times a second each
+    assert len(polls) >= 6
+
+
 async def test_a_killed_process_holding_places_blocks_no_one_past_the_bound(
     limiter: RedisRateLimiter, server: RedisServer
 ) -> None:
