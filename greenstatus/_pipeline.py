@@ -11,16 +11,16 @@ it means. The retry policy decides whether another attempt follows.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Mapping
-from typing import Generic, TypeVar, cast
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
+from typing import Generic, TypeVar
 
 import anyio
 import attrs
 import httpx
 
+from ._answer import read_answer
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -42,7 +42,8 @@ from ._outcome import (
     result_of,
 )
 from ._pool import Session
-from ._ratelimit import RatePlace, RateRequest
+from ._rate_places import NO_PLACE, AttemptPlace
+from ._ratelimit import RateRequest
 from ._redaction import Secret, forget_locals
 from ._requests import Status, TextStatus, VoiceStatus
 from ._results import SentStatus, parse_sent
@@ -263,15 +264,16 @@ class Pipeline:
                     await self._report_retry(method, attempt, error, delay)
             await self.session.pool.clock.sleep(delay)
 
-    def _place(self, method: ApiMethod) -> _Place:
+    def _place(self, method: ApiMethod) -> AttemptPlace:
         """A rate-limit place for one attempt, held for at most the bound it
         gives (a limiter shared by processes lets a place go after it), and
         given back whatever ends the attempt; its bound is ``None`` when the
         method has no limit."""
         limit = self.session.pool.limits.get(method.name)
         if limit is None:
-            return _NO_PLACE
-        return _Place(self, method, limit)
+            return NO_PLACE
+        request = RateRequest(self.instance.id_instance, method.name, limit, self._attempt_bound())
+        return AttemptPlace(self.session.pool.limiter, request)
 
     def _attempt_bound(self) -> float:
         """The longest one attempt can take: its timeouts added up (httpx's
@@ -395,57 +397,6 @@ class Pipeline:
         )
 
 
-async def read_answer(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
-    """At most ``limit`` bytes of the answer (decoded, so a compressed one counts
-    as it expands), and whether that was all of it."""
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit and response.is_success:
-        return b"", False  # not worth a byte of reading
-    chunks: list[bytes] = []
-    size = 0
-    # httpx's aiter_bytes is an async generator (typed as an iterator).
-    chunks_of = cast("AsyncGenerator[bytes, None]", response.aiter_bytes())
-    async with contextlib.aclosing(chunks_of) as stream:
-        async for chunk in stream:
-            size += len(chunk)
-            if size > limit:
-                chunks.append(chunk[: limit - (size - len(chunk))])
-                return b"".join(chunks), False
-            chunks.append(chunk)
-    return b"".join(chunks), True
-
-
-class _Place:
-    """One attempt's rate-limit place: acquired on entering, released on
-    leaving (a class, not a generator: it is entered once per request)."""
-
-    __slots__ = ("_held", "_limit", "_method", "_pipeline")
-
-    def __init__(self, pipeline: Pipeline | None, method: ApiMethod | None, limit: int) -> None:
-        self._pipeline = pipeline
-        self._method = method
-        self._limit = limit
-        self._held: RatePlace | None = None
-
-    async def __aenter__(self) -> float | None:
-        pipeline, method = self._pipeline, self._method
-        if pipeline is None or method is None:
-            return None  # no limit: no place
-        bound = pipeline._attempt_bound()
-        self._held = await pipeline.session.pool.limiter.acquire(
-            RateRequest(pipeline.instance.id_instance, method.name, self._limit, bound)
-        )
-        return bound
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        held, self._held = self._held, None
-        if held is not None and self._method is not None:
-            await _release(held, self._method)
-
-
-_NO_PLACE = _Place(None, None, 0)
-
-
 def _encode_json(body: object) -> bytes:
     # Compact and UTF-8, as httpx's own json= encodes it, whatever httpx's version.
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
@@ -458,17 +409,3 @@ def _reason(error: GreenStatusError) -> str:
     if isinstance(error, APIConnectionError):
         return f"{type(error).__name__}, request_sent={error.request_sent}"
     return type(error).__name__
-
-
-async def _release(place: RatePlace, method: ApiMethod) -> None:
-    """Give a place back, whatever cancels the attempt. A limiter that cannot
-    (its Redis is gone) is logged: the place then expires by itself."""
-    with anyio.CancelScope(shield=True):
-        try:
-            await place.release()
-        except Exception as error:
-            logger.warning(
-                "%s: the rate limiter could not release a place (%s); it expires by itself",
-                method.name,
-                type(error).__name__,
-            )
