@@ -7,6 +7,7 @@ from collections.abc import Container
 
 from ._client_parts import ClientParts
 from ._methods import DELETE_NOTIFICATION
+from ._notifications import check_status_ids
 from ._queue import RECEIVE_TIMEOUT_MAX, RECEIVE_TIMEOUT_MIN, NotificationQueue, parse_deleted
 from ._retry import RetryPolicy
 from ._validators import whole_number_at_least
@@ -52,8 +53,7 @@ class NotificationMethods(ClientParts):
                 f"receive_timeout must be a whole number of seconds from {RECEIVE_TIMEOUT_MIN} "
                 f"to {RECEIVE_TIMEOUT_MAX}, got {receive_timeout!r}"
             )
-        if isinstance(status_ids, str):
-            raise TypeError("status_ids must be a collection of ids, not one str")
+        check_status_ids(status_ids)
         self._session.check_open()
         return NotificationQueue(
             self._pipeline,

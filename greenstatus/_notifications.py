@@ -227,9 +227,20 @@ def parse_notification(
     return _parse(body, status_ids, "")
 
 
-def _parse(body: object, status_ids: Container[str], path: str) -> StatusEvent | None:
-    if isinstance(status_ids, str):
+def check_status_ids(status_ids: object) -> Container[str]:
+    """``status_ids`` if it is a collection of ids (``in`` works on it): not
+    one string, whose ``in`` would match any part of it."""
+    if isinstance(status_ids, (str, bytes)):
         raise TypeError("status_ids is one string: pass a collection of idMessage values")
+    if not isinstance(status_ids, Container):
+        raise TypeError(
+            f"status_ids is {type(status_ids).__name__}: pass a collection of idMessage values"
+        )
+    return status_ids
+
+
+def _parse(body: object, status_ids: Container[str], path: str) -> StatusEvent | None:
+    check_status_ids(status_ids)
     if not isinstance(body, Mapping):
         raise NotificationError(path or "body", f"is {describe(body)}, expected an object")
     reader = _Reader(body, path)
@@ -242,9 +253,9 @@ def _parse(body: object, status_ids: Container[str], path: str) -> StatusEvent |
 
 
 def _incoming(reader: _Reader) -> IncomingStatusEvent | None:
-    sender_data = reader.required_object("senderData")
-    if sender_data.required_str("chatId") != STATUS_BROADCAST:
-        return None
+    sender_data = reader.item.get("senderData")
+    if not isinstance(sender_data, Mapping) or sender_data.get("chatId") != STATUS_BROADCAST:
+        return None  # from a chat, or not saying: not a contact's status
     message = reader.required_object("messageData")
     type_message = message.required_str("typeMessage")
     plain = message.optional_object("textMessageData")
@@ -257,14 +268,15 @@ def _incoming(reader: _Reader) -> IncomingStatusEvent | None:
     def detail(part: _Reader | None, key: str) -> str | None:
         return part.optional_str(key) if part is not None else None
 
+    sender = reader.required_object("senderData")
     return IncomingStatusEvent(
         id_message=reader.required_str("idMessage"),
         timestamp=reader.required_int("timestamp"),
-        sender=sender_data.required_str("sender"),
+        sender=sender.required_str("sender"),
         type_message=type_message,
         id_instance=reader.id_instance(),
-        sender_name=sender_data.optional_str("senderName"),
-        sender_contact_name=sender_data.optional_str("senderContactName"),
+        sender_name=sender.optional_str("senderName"),
+        sender_contact_name=sender.optional_str("senderContactName"),
         text=text,
         background_color=detail(extended, "backgroundColor"),
         font=detail(extended, "font"),
@@ -278,9 +290,9 @@ def _incoming(reader: _Reader) -> IncomingStatusEvent | None:
 
 
 def _outgoing(reader: _Reader, status_ids: Container[str]) -> OutgoingStatusEvent | None:
-    id_message = reader.required_str("idMessage")
-    if id_message not in status_ids:
-        return None
+    id_message = reader.item.get("idMessage")
+    if not isinstance(id_message, str) or id_message not in status_ids:
+        return None  # not one of the caller's statuses, or not saying which
     return OutgoingStatusEvent(
         id_message=id_message,
         status=reader.required_str("status"),

@@ -179,6 +179,10 @@ class Pipeline:
         assert closing.cancelled_caught
         raise closed_during(method.name, progress, url)
 
+    def url_of(self, method: ApiMethod) -> str:
+        """``method``'s URL, the token masked: for errors."""
+        return self.instance.masked_urls[method.name]
+
     async def pause(self, seconds: float, method: ApiMethod) -> None:
         """Wait ``seconds`` between the calls of a watcher of ``method``, in a
         scope that closing the client ends, as ``ClientClosedError``."""

@@ -18,7 +18,7 @@ import httpx
 
 from ._exceptions import GreenStatusError, NotificationError
 from ._methods import DELETE_NOTIFICATION, RECEIVE_NOTIFICATION
-from ._notifications import Notification, parse_notification
+from ._notifications import Notification, describe, parse_notification
 from ._numbers import whole_number
 from ._pipeline import Pipeline
 from ._watch import Watch, passes
@@ -51,7 +51,6 @@ class NotificationQueue(Watch[Notification]):
         receive_timeout: int,
         status_ids: Container[str],
     ) -> None:
-        super().__init__()
         base = pipeline.timeout
         read = None if base.read is None else max(base.read, receive_timeout + _READ_MARGIN)
         deadline = pipeline.options.deadline
@@ -63,7 +62,7 @@ class NotificationQueue(Watch[Notification]):
             # A deadline shorter than GREEN-API's wait would end every receive.
             deadline=None if deadline is not None and deadline < read_or(read) else deadline,
         )
-        self._pipeline = attrs.evolve(pipeline, options=options)
+        super().__init__(attrs.evolve(pipeline, options=options), RECEIVE_NOTIFICATION)
         self._delete = delete
         self._receive_timeout = receive_timeout
         self._status_ids = status_ids
@@ -73,27 +72,27 @@ class NotificationQueue(Watch[Notification]):
         return f"<NotificationQueue delete={self._delete} receive_timeout={self._receive_timeout}>"
 
     async def __anext__(self) -> Notification:
-        if self._done:
+        if self._done or self._closed:
             raise StopAsyncIteration
+        await self._pipeline.pause(0, RECEIVE_NOTIFICATION)  # a closed client: typed
         taken, self._taken = self._taken, None
         if taken is not None and self._delete:
             await self._acknowledge(taken)
         clock = self._pipeline.session.pool.clock
         params = {"receiveTimeout": str(self._receive_timeout)}
-        while not self._done:
+        while not (self._done or self._closed):
             asked = clock.now()
             try:
-                item = await self._pipeline.call(
-                    RECEIVE_NOTIFICATION, self._item, None, params=params
-                )
+                item = await self._pipeline.call(RECEIVE_NOTIFICATION, _item, None, params=params)
             except GreenStatusError as error:
                 if not passes(error):
                     self._done = True
                     raise
                 item = None
-            if item is not None:
+            if item is not None and not self._closed:
                 self._taken = item.receipt_id
-                return item
+                # Read here, outside the call: status_ids is the caller's code.
+                return self._read(item)
             # Empty (or failed): GREEN-API waited receive_timeout seconds for an
             # item; one that answered sooner is given the rest of that time.
             waited = clock.now() - asked
@@ -116,37 +115,57 @@ class NotificationQueue(Watch[Notification]):
                 type(error).__name__,
             )
 
-    def _item(self, answer: object) -> Notification | None:
-        """One answer: ``null``, or an item. A body that is malformed as a
-        status event still comes out, with its ``problem``, so that the queue
-        moves on past it; an item with no receipt to delete it by cannot."""
-        if answer is None:
-            return None
-        if not isinstance(answer, Mapping):
-            raise ValueError(
-                f"receiveNotification answered {type(answer).__name__}, expected an object"
-            )
-        receipt_id = whole_number(answer.get("receiptId"))
-        body = answer.get("body")
-        if receipt_id is None or receipt_id <= 0 or not isinstance(body, Mapping):
-            raise ValueError("receiveNotification answered an item without a receiptId and a body")
+    def _read(self, item: _Item) -> Notification:
+        """The item as it comes out: what it says about statuses, or, for a
+        body malformed as one, its ``problem`` (it still comes out, so that
+        the queue moves past it)."""
+        body = item.body if item.body is not None else {}
         kind = body.get("typeWebhook")
-        try:
-            event = parse_notification(body, status_ids=self._status_ids)
-        except NotificationError as problem:
+        problem = item.problem
+        event = None
+        if problem is None:
+            try:
+                event = parse_notification(body, status_ids=self._status_ids)
+            except NotificationError as malformed:
+                problem = malformed
+        if problem is not None:
             logger.warning("a notification of the queue is malformed: %s", problem)
-            return Notification(
-                receipt_id=receipt_id,
-                type_webhook=kind if isinstance(kind, str) else "",
-                body=body,
-                problem=problem,
-            )
         return Notification(
-            receipt_id=receipt_id,
+            receipt_id=item.receipt_id,
             type_webhook=kind if isinstance(kind, str) else "",
             body=body,
             status_event=event,
+            problem=problem,
         )
+
+
+@attrs.frozen
+class _Item:
+    """One answer of receiveNotification that is an item, as read."""
+
+    receipt_id: int
+    body: Mapping[str, object] | None
+    problem: NotificationError | None = None
+
+
+def _item(answer: object) -> _Item | None:
+    """One answer: ``null``, or an item with a receipt to delete it by (else
+    the answer is not what GREEN-API documents). A body that is no object is
+    the item's problem: it comes out, and is deleted, like any other."""
+    if answer is None:
+        return None
+    if not isinstance(answer, Mapping):
+        kind = type(answer).__name__
+        raise ValueError(f"receiveNotification answered {kind}, expected an object")
+    raw = answer.get("receiptId")
+    receipt_id = None if isinstance(raw, float) else whole_number(raw)
+    if receipt_id is None or not 0 < receipt_id < 2**63:
+        raise ValueError(f"receiveNotification answered receiptId {raw!r}, expected a positive id")
+    body = answer.get("body")
+    if isinstance(body, Mapping):
+        return _Item(receipt_id, body)
+    problem = NotificationError("body", f"is {describe(body)}, expected an object")
+    return _Item(receipt_id, None, problem)
 
 
 def read_or(read: float | None) -> float:

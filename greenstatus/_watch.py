@@ -29,7 +29,8 @@ from ._exceptions import (
     RateLimiterUnavailableError,
     ServerError,
 )
-from ._methods import GET_INCOMING_STATUSES, GET_STATUS_STATISTIC
+from ._methods import GET_INCOMING_STATUSES, GET_STATUS_STATISTIC, ApiMethod
+from ._outcome import CallProgress, closed_during
 from ._pipeline import Pipeline
 from ._results import IncomingStatus, parse_incoming, parse_statistic
 
@@ -111,9 +112,12 @@ class Watch(AsyncIterator[T]):
     and trio alike.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, pipeline: Pipeline, method: ApiMethod) -> None:
+        self._pipeline = pipeline
+        self._method = method
         self._ready: deque[T] = deque()
-        self._done = False
+        self._done = False  # it ended by itself: what is ready still comes out
+        self._closed = False  # it was closed: nothing more comes out
         self._started = False
 
     def __aiter__(self) -> Watch[T]:
@@ -121,23 +125,33 @@ class Watch(AsyncIterator[T]):
 
     async def __anext__(self) -> T:
         while not self._ready:
-            if self._done:
+            if self._done or self._closed:
                 raise StopAsyncIteration
+            if self._pipeline.session.is_closed:
+                self._done = True
+                raise closed_during(
+                    self._method.name, CallProgress(), self._pipeline.url_of(self._method)
+                )
             if self._started:
                 await self._between()
-                if self._done:
-                    raise StopAsyncIteration
+            else:
+                self._start()
             self._started = True
+            if self._done or self._closed:
+                raise StopAsyncIteration
             try:
                 await self._poll()
-            except BaseException:
-                self._done = True  # it ends with what ended its poll
+            except Exception:
+                self._done = True  # it ends with the error that ended its poll
                 raise
+            # (A cancellation of the consumer is not an end: it may ask again.)
+        if self._closed:
+            raise StopAsyncIteration  # closed while it polled
         return self._ready.popleft()
 
     async def aclose(self) -> None:
-        """Stop: the next ``__anext__`` ends the iteration."""
-        self._done = True
+        """Stop: nothing more comes out, not even what a poll under way finds."""
+        self._closed = True
         self._ready.clear()
 
     async def __aenter__(self) -> Watch[T]:
@@ -145,6 +159,9 @@ class Watch(AsyncIterator[T]):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+    def _start(self) -> None:
+        """Before the first poll: where its time counts from."""
 
     async def _poll(self) -> None:
         """One poll: what it sees goes to ``_ready``; ``_done`` when it is over."""
@@ -163,14 +180,19 @@ class StatisticWatch(Watch[StatisticChange]):
     def __init__(
         self, pipeline: Pipeline, id_message: str, until: float | None, interval: float
     ) -> None:
-        super().__init__()
-        self._pipeline = pipeline
+        super().__init__(pipeline, GET_STATUS_STATISTIC)
         self._clock = pipeline.session.pool.clock
         self._id_message = id_message
         self._interval = interval
-        self._started_at = self._clock.now()
-        self._end = None if until is None else self._started_at + until
+        self._until = until
+        self._started_at = 0.0
+        self._end: float | None = None
         self._known: dict[str, str] = {}
+
+    def _start(self) -> None:
+        # Its time counts from the first ask, not from when it was made.
+        self._started_at = self._clock.now()
+        self._end = None if self._until is None else self._started_at + self._until
 
     def __repr__(self) -> str:
         return f"<StatisticWatch id_message={self._id_message!r} recipients={len(self._known)}>"
@@ -220,8 +242,7 @@ class IncomingWatch(Watch[IncomingStatus]):
     those from ``since``, a Unix time, on)."""
 
     def __init__(self, pipeline: Pipeline, interval: float, since: float | None) -> None:
-        super().__init__()
-        self._pipeline = pipeline
+        super().__init__(pipeline, GET_INCOMING_STATUSES)
         self._clock = pipeline.session.pool.clock
         self._interval = interval
         self._since = since

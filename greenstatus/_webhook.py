@@ -16,7 +16,7 @@ import json
 from collections.abc import Container, Mapping
 
 from ._exceptions import NotificationError, WebhookAuthError
-from ._notifications import StatusEvent, describe, parse_notification
+from ._notifications import StatusEvent, check_status_ids, describe, parse_notification
 from ._redaction import Secret
 
 __all__ = ["parse_webhook"]
@@ -52,14 +52,33 @@ def parse_webhook(
     object or is malformed about a status, and ``ValueError`` when ``token`` is
     an empty string. The token is in none of these errors.
     """
+    try:
+        check_status_ids(status_ids)
+    except TypeError:
+        del headers, token  # the frame an error tool records holds neither
+        raise
     verdict: bool | None = True
+    if not isinstance(headers, Mapping):
+        kind = type(headers).__name__
+        del headers, token  # the frame an error tool records holds neither
+        raise TypeError(
+            f"headers is {kind}, expected a mapping (request.headers in FastAPI and aiohttp)"
+        )
     if token is not None:
         if not isinstance(token, str):
-            raise TypeError(f"token is {type(token).__name__}, expected a string or None")
+            kind = type(token).__name__
+            del headers, token
+            raise TypeError(f"token is {kind}, expected a string or None")
         if not token:
+            del headers, token
             raise ValueError(
                 "token is empty: pass the instance's webhookUrlToken, "
                 "or None for an instance that has none"
+            )
+        if token != token.strip():
+            del headers, token
+            raise ValueError(
+                "token has white space around it: pass the instance's webhookUrlToken as set"
             )
         # Held so that this frame's locals, which an error tool records, never
         # show it once the check below raises.
@@ -90,21 +109,39 @@ def _authorized(headers: Mapping[str, str], secret: Secret[str]) -> bool | None:
         return None
     if len(values) > 1:
         return False  # two Authorization headers: not what GREEN-API sends
-    given = _digest(values[0])
+    # The scheme is case-insensitive and may be followed by any white space
+    # (RFC 9110): "bearer  x" is "Bearer x".
+    header = _as_bearer(values[0])
+    given = _digest(header)
     results = [hmac.compare_digest(given, _digest(candidate)) for candidate in _candidates(secret)]
     return any(results)
 
 
 def _candidates(secret: Secret[str]) -> list[str]:
-    token = secret.reveal()
+    token = _as_bearer(secret.reveal())  # set as "bearer  x": the same as "Bearer x"
     candidates = [token, _BEARER + token]
     if token.startswith(_BEARER):
         candidates.append(token[len(_BEARER) :])
     return candidates
 
 
+def _as_bearer(value: str) -> str:
+    """``value`` with a ``Bearer`` scheme in any case, and any white space
+    after it, written as ``Bearer x``; any other value as it is."""
+    parts = value.split(None, 1)
+    if len(parts) == 2 and parts[0].lower() == "bearer":
+        return _BEARER + parts[1].strip()
+    return value
+
+
 def _digest(text: str) -> bytes:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    # A header's value arrives as bytes; frameworks decode it as latin-1, a
+    # token is text: both are compared as the UTF-8 bytes GREEN-API sent.
+    try:
+        raw = text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        raw = text
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).digest()
 
 
 def _text(value: object) -> str:

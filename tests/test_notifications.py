@@ -356,8 +356,6 @@ def replaced(body: dict[str, Any], path: str, value: object) -> dict[str, Any]:
 INCOMING_REQUIRED = [
     "idMessage",
     "timestamp",
-    "senderData",
-    "senderData.chatId",
     "senderData.sender",
     "messageData",
     "messageData.typeMessage",
@@ -369,10 +367,6 @@ WRONG_TYPED: list[tuple[str, object]] = [
     ("timestamp", 1710134811.5),
     ("timestamp", True),
     ("timestamp", None),
-    ("senderData", "79001234567@c.us"),
-    ("senderData", [SENDER]),
-    ("senderData.chatId", 79001234567),
-    ("senderData.chatId", ""),
     ("senderData.sender", ["79001234567@c.us"]),
     ("messageData", None),
     ("messageData.typeMessage", 1),
@@ -381,6 +375,34 @@ WRONG_TYPED: list[tuple[str, object]] = [
     ("instanceData.idInstance", -1),
     ("instanceData.idInstance", False),
 ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        without(TEXT_STATUS, "senderData"),
+        without(TEXT_STATUS, "senderData.chatId"),
+        replaced(TEXT_STATUS, "senderData", "79001234567@c.us"),
+        replaced(TEXT_STATUS, "senderData.chatId", ""),
+        replaced(TEXT_STATUS, "senderData.chatId", 79001234567),
+    ],
+)
+def test_a_body_that_does_not_say_it_is_from_status_broadcast_is_no_status(
+    body: dict[str, object],
+) -> None:
+    # Not one: it cannot be told apart from a message of a chat, which is None.
+    assert parse_notification(body) is None
+
+
+@pytest.mark.parametrize("body_id", [None, 5, "absent"])
+def test_an_outgoing_status_that_names_no_id_of_yours_is_none(body_id: object) -> None:
+    body = (
+        without(OUTGOING_STATUS, "idMessage")
+        if body_id == "absent"
+        else replaced(OUTGOING_STATUS, "idMessage", body_id)
+    )
+    assert parse_notification(body, status_ids={"BAE5018000000000"}) is None
+    assert parse_notification(body) is None
 
 
 @pytest.mark.parametrize("field", INCOMING_REQUIRED)
@@ -402,8 +424,6 @@ def test_an_incoming_status_with_a_wrong_typed_field_names_it(field: str, value:
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("idMessage", None),
-        ("idMessage", 5),
         ("status", None),
         ("status", 3),
         ("timestamp", None),

@@ -249,3 +249,56 @@ def test_nothing_is_compared_without_a_header_or_a_token(counting: Counting) -> 
     refused({}, WEBHOOK_TOKEN)
     parse_webhook({"Authorization": WEBHOOK_TOKEN}, BODY, token=None)
     assert counting.calls == []
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        f"bearer {WEBHOOK_TOKEN}",
+        f"BEARER {WEBHOOK_TOKEN}",
+        f"Bearer   {WEBHOOK_TOKEN}",
+        f"Bearer\t{WEBHOOK_TOKEN}",
+    ],
+)
+def test_the_bearer_scheme_is_read_in_any_case_and_spacing(header: str) -> None:
+    event = parse_webhook({"Authorization": header}, BODY, token=WEBHOOK_TOKEN)
+    assert isinstance(event, IncomingStatusEvent)
+    configured_lower = parse_webhook(
+        {"Authorization": WEBHOOK_TOKEN}, BODY, token=f"bearer {WEBHOOK_TOKEN}"
+    )
+    assert isinstance(configured_lower, IncomingStatusEvent)
+
+
+def test_a_non_ascii_token_matches_a_header_a_framework_decoded_as_latin_1() -> None:
+    token = "clé-secrète"
+    as_starlette = token.encode("utf-8").decode("latin-1")  # what the ASGI server hands over
+    assert isinstance(
+        parse_webhook({"authorization": as_starlette}, BODY, token=token), IncomingStatusEvent
+    )
+    assert isinstance(
+        parse_webhook({"authorization": token}, BODY, token=token), IncomingStatusEvent
+    )
+
+
+def test_headers_that_are_not_a_mapping_are_refused_without_the_token_in_the_error() -> None:
+    pairs = [("Authorization", WEBHOOK_TOKEN)]
+    for token in (WEBHOOK_TOKEN, None):
+        error = raised(lambda t=token: parse_webhook(pairs, BODY, token=t))  # type: ignore[arg-type,misc]
+        assert isinstance(error, TypeError)
+        assert hits(error, WEBHOOK_TOKEN) == []
+    wrong_type = raised(
+        lambda: parse_webhook({"Authorization": WEBHOOK_TOKEN}, BODY, token=b"x")  # type: ignore[arg-type]
+    )
+    assert isinstance(wrong_type, TypeError)
+    assert hits(wrong_type, WEBHOOK_TOKEN) == []
+
+
+def test_a_token_with_white_space_around_it_is_refused() -> None:
+    with pytest.raises(ValueError, match="white space"):
+        parse_webhook({"Authorization": WEBHOOK_TOKEN}, BODY, token=f" {WEBHOOK_TOKEN}\n")
+
+
+@pytest.mark.parametrize("status_ids", [None, 5, b"BAE5"])
+def test_status_ids_must_be_a_collection(status_ids: object) -> None:
+    with pytest.raises(TypeError, match="status_ids"):
+        parse_webhook({}, BODY, token=None, status_ids=status_ids)  # type: ignore[arg-type]
