@@ -1,0 +1,77 @@
+"""Animated WebP, read with Pillow: FFmpeg's WebP decoder reads still
+pictures only. Pillow gives one frame at a time (``seek``), with its delay;
+each is flattened onto black, scaled, padded and encoded like a video frame.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Generator
+from contextlib import closing
+from fractions import Fraction
+from pathlib import Path
+
+from av.container import OutputContainer
+from PIL import Image
+
+from ._encoder import MAX_FPS, Encoder
+from ._frames import PAD_COLOUR, centre, flatten, from_image
+from ._frames import video_geometry as geometry
+from ._prepared import Unreadable, check_cancel
+
+__all__ = ["convert_animation", "webp_animation"]
+
+
+def webp_animation(source: Path) -> Generator[tuple[Image.Image, float, float], None, None] | None:
+    """The frames of an animated WebP (RGB on black, start and duration in
+    seconds), or ``None`` when ``source`` is no animated WebP."""
+    try:
+        image = Image.open(source)
+    except (OSError, ValueError, SyntaxError, EOFError):
+        return None
+    if image.format != "WEBP" or getattr(image, "n_frames", 1) < 2:
+        image.close()
+        return None
+    return _frames(image)
+
+
+def _frames(image: Image.Image) -> Generator[tuple[Image.Image, float, float], None, None]:
+    with image:
+        time = 0.0
+        for index in range(getattr(image, "n_frames", 1)):
+            try:
+                image.seek(index)
+                image.load()
+            except (OSError, ValueError, EOFError) as exc:
+                raise Unreadable(f"the animation cannot be decoded ({exc})") from None
+            duration = max(int(image.info.get("duration") or 100), 10) / 1000
+            yield flatten(image, PAD_COLOUR), time, duration
+            time += duration
+
+
+def convert_animation(
+    frames: Generator[tuple[Image.Image, float, float], None, None],
+    output: OutputContainer,
+    fit: str | None,
+    max_seconds: float,
+    cancel: threading.Event,
+) -> bool:
+    """Scale, pad and encode the frames of an animation Pillow reads
+    (animated WebP); true when it was trimmed at ``max_seconds``."""
+    encoder: Encoder | None = None
+    trimmed = False
+    with closing(frames):  # the picture file is closed even on Cancelled
+        for image, time, duration in frames:
+            check_cancel(cancel)
+            if time >= max_seconds:
+                trimmed = True
+                break
+            if encoder is None:
+                content, size = geometry(image.width, image.height, fit)
+                encoder = Encoder(output, size, Fraction(MAX_FPS), None)
+            picture = image.resize(content, Image.Resampling.BILINEAR)
+            encoder.add_video(from_image(centre(picture, size)), time, duration)
+    if encoder is None:
+        raise Unreadable("the animation has no frame")
+    encoder.close()
+    return trimmed
