@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     voice.add_argument("url_file", metavar="URL_FILE|PATH", help=file_help)
     voice.add_argument("--file-name", metavar="NAME", help=name_help)
     voice.add_argument("--background-color", metavar="HEX")
+    voice.add_argument(
+        "--prepare",
+        action="store_true",
+        help="convert a local file first to an MP3 a voice status plays (ogg, m4a, flac...; "
+        "needs greenstatus[media])",
+    )
     _add_participants(voice)
     _add_check_links(voice)
 
@@ -62,6 +68,17 @@ def build_parser() -> argparse.ArgumentParser:
     media.add_argument("url_file", metavar="URL_FILE|PATH", help=file_help)
     media.add_argument("--file-name", metavar="NAME", help=name_help)
     media.add_argument("--caption", metavar="TEXT")
+    media.add_argument(
+        "--prepare",
+        action="store_true",
+        help="convert a local file first to a JPEG or an H.264 MP4 a status shows (webp, heic, "
+        "gif, webm...; needs greenstatus[media])",
+    )
+    media.add_argument(
+        "--fit",
+        choices=("9:16",),
+        help="with --prepare: pad to the vertical frame statuses are shown in",
+    )
     _add_participants(media)
     _add_check_links(media)
 

@@ -13,7 +13,7 @@ import attrs
 from ._cli_client import client_from
 from ._cli_output import EXIT_LINK_REFUSED, EXIT_OK, Output
 from ._client import AsyncStatusClient
-from ._exceptions import LinkCheckError
+from ._exceptions import InvalidStatusError, LinkCheckError
 from ._participants import ALL_CONTACTS, AllContacts
 from ._requests import TextStatus, VoiceStatus
 from ._results import SentStatus
@@ -26,6 +26,8 @@ async def send(args: argparse.Namespace, out: Output) -> int:
     A voice or media file that is not an http(s) link is a local file, uploaded first."""
     kind = args.kind
     local = kind is not TextStatus and urlsplit(args.url_file).scheme not in ("http", "https")
+    if not local and getattr(args, "prepare", False):
+        raise InvalidStatusError("url_file", "--prepare converts a local file: give a path")
     async with client_from(args) as client:
         if local:
             sent = await _send_file(client, args)
@@ -54,12 +56,15 @@ async def _send_file(client: AsyncStatusClient, args: argparse.Namespace) -> Sen
             background_color=args.background_color,
             participants=_participants(args),
             file_name=args.file_name,
+            prepare=args.prepare,
         )
     return await client.send_media_file(
         args.url_file,
         caption=args.caption,
         participants=_participants(args),
         file_name=args.file_name,
+        prepare=args.prepare,
+        fit=args.fit if args.prepare else None,
     )
 
 

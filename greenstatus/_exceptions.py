@@ -6,7 +6,8 @@ Every failure of a call ends as one of these; the tree is the whole error model:
 GreenStatusError
 ├── InvalidStatusError (also ValueError)   bad input, caught before anything is sent
 │   ├── LinkCheckError   .url .reason       url_file would not show (check_links)
-│   └── AudienceError    .chat_id .reason   a participant the status would not reach
+│   ├── AudienceError    .chat_id .reason   a participant the status would not reach
+│   └── MediaError       .path              a file greenstatus.media cannot convert
 ├── APIConnectionError  .request_sent        no HTTP answer; was the request possibly delivered?
 │   ├── APITimeoutError
 │   └── ClientClosedError      the client or its pool was closed during the call
@@ -53,6 +54,7 @@ __all__ = [
     "GreenStatusWarning",
     "InvalidStatusError",
     "LinkCheckError",
+    "MediaError",
     "NotFoundError",
     "NotificationError",
     "PermissionDeniedError",
@@ -157,6 +159,16 @@ class AudienceError(InvalidStatusError):
         super().__init__(field, problem)
         self.chat_id = chat_id
         self.reason = reason
+
+
+class MediaError(InvalidStatusError):
+    """A file ``greenstatus.media`` cannot make into a status: corrupt, empty,
+    not of the kind asked for, or too large even once converted. ``field`` is
+    ``"path"`` and ``path`` the file; nothing was uploaded or sent."""
+
+    def __init__(self, problem: str, *, path: str) -> None:
+        super().__init__("path", problem)
+        self.path = path
 
 
 class APIConnectionError(GreenStatusError):

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 import attrs
 
 from ._audience_step import prepare
+from ._convert import Convert
 from ._exceptions import InvalidStatusError
 from ._file_names import checked_path, file_name_of
 from ._links import CheckedLink, LinkKind
@@ -99,6 +100,7 @@ class FileMethods(StatusMethods):
         participants: Iterable[str] | AllContacts = (),
         file_name: str | None = None,
         retry: RetryPolicy | None = None,
+        prepare: bool = False,
     ) -> SentStatus:
         """Upload a local .mp3 or .wav file, then send it as a voice status.
 
@@ -108,14 +110,19 @@ class FileMethods(StatusMethods):
         uploads nothing, and a problem of the file names ``path``. A file that
         changes while it is uploaded is refused, and no status is sent.
         ``file_name`` is the name sent, the path's own by default.
+
+        With ``prepare=True`` (the ``media`` extra) any audio is made an MP3
+        first ([`prepare_voice`][greenstatus.media.prepare_voice]), named after
+        the path with ``.mp3``; the converted file is removed whatever happens.
         """
         status = VoiceStatus(
             url_file=UPLOAD_PLACEHOLDER,
-            file_name=file_name_of(path) if file_name is None else file_name,
+            file_name=_name_for(path, file_name, ".mp3" if prepare else None),
             background_color=background_color,
             participants=participants,
         )
-        return await self._send_uploaded(status, path, retry)
+        convert = Convert("voice", named=file_name is not None) if prepare else None
+        return await self._send_uploaded(status, path, retry, convert)
 
     async def send_media_file(
         self,
@@ -125,6 +132,8 @@ class FileMethods(StatusMethods):
         participants: Iterable[str] | AllContacts = (),
         file_name: str | None = None,
         retry: RetryPolicy | None = None,
+        prepare: bool = False,
+        fit: str | None = None,
     ) -> SentStatus:
         """Upload a local picture or video, then send it as a media status.
 
@@ -133,20 +142,30 @@ class FileMethods(StatusMethods):
         and a problem of the file names ``path``. A file that changes while it
         is uploaded is refused, and no status is sent. ``file_name`` is the
         name sent, the path's own by default.
+
+        With ``prepare=True`` (the ``media`` extra) the file is made a JPEG or
+        an H.264 MP4 first ([`prepare_media`][greenstatus.media.prepare_media],
+        with its ``fit``), named after the path; the converted file is removed
+        whatever happens.
         """
+        if fit is not None and not prepare:
+            raise ValueError("fit is for prepare=True: a file sent as it is is not changed")
         status = MediaStatus(
             url_file=UPLOAD_PLACEHOLDER,
-            file_name=file_name_of(path) if file_name is None else file_name,
+            # Checked now with a picture's name; the prepared file names itself.
+            file_name=_name_for(path, file_name, ".jpg" if prepare else None),
             caption=caption,
             participants=participants,
         )
-        return await self._send_uploaded(status, path, retry)
+        convert = Convert("media", named=file_name is not None, fit=fit) if prepare else None
+        return await self._send_uploaded(status, path, retry, convert)
 
     async def _send_uploaded(
         self,
         status: VoiceStatus | MediaStatus,
         path: str | os.PathLike[str],
         retry: RetryPolicy | None,
+        convert: Convert | None = None,
     ) -> SentStatus:
         """Upload ``path`` under the checked status's file name, then send the link.
 
@@ -154,11 +173,33 @@ class FileMethods(StatusMethods):
         while it was read) names ``path``, the argument the caller passed."""
         checked = checked_path(path, "path")  # a bytes path is never taken for bytes
         status = await prepare(self._pipeline, status)  # nothing uploaded for no one
+        converted = None if convert is None else await convert.run(checked)
         try:
-            uploaded = await self.upload_file(checked, file_name=status.file_name, retry=retry)
-        except InvalidStatusError as error:
-            if type(error) is InvalidStatusError and error.field == "file":
-                error.field = "path"
-                error.args = (f"path: {error.problem}",)
-            raise
-        return await self.send(attrs.evolve(status, url_file=uploaded.url_file), retry=retry)
+            source = checked
+            if converted is not None:
+                source = str(converted.path)
+                if convert is not None and not convert.named:
+                    status = attrs.evolve(status, file_name=converted.file_name)
+            try:
+                uploaded = await self.upload_file(source, file_name=status.file_name, retry=retry)
+            except InvalidStatusError as error:
+                if type(error) is InvalidStatusError and error.field == "file":
+                    error.field = "path"
+                    error.args = (f"path: {error.problem}",)
+                raise
+            return await self.send(attrs.evolve(status, url_file=uploaded.url_file), retry=retry)
+        finally:
+            if converted is not None:
+                converted.remove()
+
+
+def _name_for(path: str | os.PathLike[str], given: str | None, extension: str | None) -> str:
+    """The name a file is sent under: the one given, else the path's own (with
+    the prepared file's ``extension`` when it is converted first)."""
+    if given is not None:
+        return given
+    name = file_name_of(path)
+    if extension is None:
+        return name
+    stem = name.rpartition(".")[0] or name
+    return stem + extension

@@ -106,6 +106,30 @@ SAMPLE_FILES = {
     "photos/horse.jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(64) + b"\xff\xd9",
 }
 
+
+def write_recorded_media(folder: Path) -> None:
+    """What phones record, for the pages on preparing media: a second of a
+    voice note as WhatsApp keeps one (Opus in Ogg) and a WebP photo, made
+    with PyAV and Pillow (the media extra)."""
+    import av
+    from PIL import Image
+
+    with av.open(str(folder / "voice-note.ogg"), "w") as container:
+        stream = container.add_stream("libopus", rate=48000)
+        stream.layout = "mono"
+        samples = 960
+        for index in range(50):
+            frame = av.AudioFrame(format="s16", layout="mono", samples=samples)
+            frame.planes[0].update(bytes(2 * samples))
+            frame.rate = 48000
+            frame.pts = index * samples
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    Image.new("RGB", (90, 160), "#228B22").save(folder / "photo.webp", "WEBP")
+
+
 # One example may take this long; none comes near it.
 EXAMPLE_TIMEOUT = 60.0
 
@@ -150,6 +174,7 @@ class Page:
         for name, content in SAMPLE_FILES.items():
             (self.workdir / name).parent.mkdir(exist_ok=True)
             (self.workdir / name).write_bytes(content)
+        write_recorded_media(self.workdir)
         environ = {
             "GREEN_API_ID_INSTANCE": ID_INSTANCE,
             "GREEN_API_TOKEN": TOKEN,
@@ -538,7 +563,7 @@ sybil = Sybil(
 # docstrings are a page, whose namespace starts as the module's own.
 docstrings = Sybil(
     parsers=PARSERS,
-    patterns=["greenstatus/*.py", "greenstatus/testing/*.py"],
+    patterns=["greenstatus/*.py", "greenstatus/testing/*.py", "greenstatus/media/*.py"],
     path=str(ROOT),
     setup=setup,
     teardown=teardown,
