@@ -35,6 +35,7 @@ CONTENT_TYPES: Mapping[str, str] = {
     "jpg": "image/jpeg",
     "jpeg": "image/jpeg",
     "png": "image/png",
+    "bmp": "image/bmp",
     "gif": "image/gif",
     "webp": "image/webp",
     "mp4": "video/mp4",

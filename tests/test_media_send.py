@@ -13,6 +13,7 @@ from pathlib import Path
 
 import anyio
 import av
+import httpx
 import pytest
 from PIL import Image
 
@@ -41,8 +42,10 @@ def leftovers() -> set[str]:
 async def test_a_voice_note_is_sent_as_an_mp3_and_nothing_is_left(recorded: Path) -> None:
     before = leftovers()
     fake = FakeGreenAPI()
-    async with served_client(fake) as client:
+    async with served_client(fake) as client, httpx.AsyncClient() as http:
         await client.send_voice_file(recorded / "voice-note.ogg", prepare=True)
+        # What GREEN-API fetches to post it: the link serves an MP3, typed as one.
+        fetched = await http.get(str(fake.statuses[0].payload["urlFile"]))
     [(content_type, content)] = fake.uploads.values()
     assert content_type == "audio/mpeg"
     with av.open(io.BytesIO(content)) as uploaded:
@@ -55,6 +58,8 @@ async def test_a_voice_note_is_sent_as_an_mp3_and_nothing_is_left(recorded: Path
     assert upload.headers["content-type"] == "audio/mpeg"
     assert upload.headers["ga-filename"] == "voice-note.mp3"
     assert leftovers() == before
+    assert fetched.headers["content-type"] == "audio/mpeg"
+    assert fetched.content == content
 
 
 async def test_a_webp_photo_is_sent_as_a_jpeg_in_the_vertical_frame(recorded: Path) -> None:
