@@ -112,8 +112,9 @@ class FileMethods(StatusMethods):
         ``file_name`` is the name sent, the path's own by default.
 
         With ``prepare=True`` (the ``media`` extra) any audio is made an MP3
-        first ([`prepare_voice`][greenstatus.media.prepare_voice]), named after
-        the path with ``.mp3``; the converted file is removed whatever happens.
+        first ([`prepare_voice`][greenstatus.media.prepare_voice]), sent under
+        the name's stem with ``.mp3``; the converted file is removed whatever
+        happens.
         """
         status = VoiceStatus(
             url_file=UPLOAD_PLACEHOLDER,
@@ -145,8 +146,8 @@ class FileMethods(StatusMethods):
 
         With ``prepare=True`` (the ``media`` extra) the file is made a JPEG or
         an H.264 MP4 first ([`prepare_media`][greenstatus.media.prepare_media],
-        with its ``fit``), named after the path; the converted file is removed
-        whatever happens.
+        with its ``fit``), sent under the name's stem with the prepared file's
+        extension; the converted file is removed whatever happens.
         """
         if fit is not None and not prepare:
             raise ValueError("fit is for prepare=True: a file sent as it is is not changed")
@@ -178,8 +179,13 @@ class FileMethods(StatusMethods):
             source = checked
             if converted is not None:
                 source = str(converted.path)
-                if convert is not None and not convert.named:
-                    status = attrs.evolve(status, file_name=converted.file_name)
+                # The prepared file's type is what it is: a name given keeps
+                # its stem and takes the prepared file's extension.
+                name = converted.file_name
+                if convert is not None and convert.named:
+                    extension = converted.file_name.rpartition(".")[2]
+                    name = f"{status.file_name.rpartition('.')[0] or status.file_name}.{extension}"
+                status = attrs.evolve(status, file_name=name)
             try:
                 uploaded = await self.upload_file(source, file_name=status.file_name, retry=retry)
             except InvalidStatusError as error:
@@ -194,11 +200,10 @@ class FileMethods(StatusMethods):
 
 
 def _name_for(path: str | os.PathLike[str], given: str | None, extension: str | None) -> str:
-    """The name a file is sent under: the one given, else the path's own (with
-    the prepared file's ``extension`` when it is converted first)."""
-    if given is not None:
-        return given
-    name = file_name_of(path)
+    """The name a file is sent under: the one given, else the path's own; a
+    file converted first keeps that name's stem and takes the prepared file's
+    ``extension`` (here the likely one, checked now; the real one once made)."""
+    name = given if given is not None else file_name_of(path)
     if extension is None:
         return name
     stem = name.rpartition(".")[0] or name

@@ -200,3 +200,70 @@ async def test_a_client_with_its_own_pool_sends_a_prepared_file_in_process(
             recorded / "voice-note.ogg", prepare=True, file_name="hello.mp3"
         )
     assert fake.statuses[0].payload["fileName"] == "hello.mp3"
+
+
+async def test_a_name_given_keeps_its_stem_and_takes_the_prepared_type(recorded: Path) -> None:
+    fake = FakeGreenAPI()
+    async with AsyncStatusClient(
+        fake.id_instance, fake.token, transport=fake.transport()
+    ) as client:
+        await client.send_voice_file(
+            recorded / "voice-note.ogg", prepare=True, file_name="greeting.ogg"
+        )
+        await client.send_media_file(recorded / "photo.webp", prepare=True, file_name="menu.png")
+    assert [status.payload["fileName"] for status in fake.statuses] == [
+        "greeting.mp3",
+        "menu.jpg",
+    ]
+    assert sorted(content_type for content_type, _ in fake.uploads.values()) == [
+        "audio/mpeg",
+        "image/jpeg",
+    ]
+
+
+async def test_a_phone_jpeg_with_a_second_image_stays_a_picture(tmp_path: Path) -> None:
+    first = Image.new("RGB", (64, 48), "#228B22")
+    second = Image.new("RGB", (64, 48), "#000000")
+    source = tmp_path / "phone.jpg"
+    first.save(source, format="MPO", save_all=True, append_images=[second])
+    prepared = await prepare_media(source)
+    assert prepared.content_type.startswith("image/")
+    prepared.remove()
+
+
+async def test_a_picture_too_large_to_decode_is_a_media_error(tmp_path: Path) -> None:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 20000, 10000, 8, 2, 0, 0, 0)
+    source = tmp_path / "huge.png"
+    source.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
+    with pytest.raises(MediaError):
+        await prepare_media(source)
+
+
+async def test_a_name_too_long_for_the_file_system_is_a_media_error() -> None:
+    with pytest.raises(MediaError):
+        await prepare_media("/tmp/" + "x" * 300 + ".jpg")
+
+
+async def test_leaving_at_any_moment_leaves_no_converted_file(recorded: Path) -> None:
+    before = leftovers()
+    for delay in (0.0, 0.002, 0.005, 0.01, 0.02, 0.05):
+        with anyio.move_on_after(delay):
+            prepared = await prepare_media(recorded / "photo.webp")
+            prepared.remove()  # finished first: the caller's to remove, and removed
+    for _ in range(200):  # each worker ends at its next check: within 10 s
+        if leftovers() == before:
+            break
+        await anyio.sleep(0.05)
+    assert leftovers() == before

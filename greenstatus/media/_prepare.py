@@ -66,14 +66,28 @@ async def prepare_media(source: str | os.PathLike[str], *, fit: str | None = Non
     return await _in_thread(path, convert)
 
 
+# The formats whose several frames are an animation; in others (a phone's
+# MPO JPEG with its depth or gain map, a multi-page TIFF) they are pages.
+_ANIMATED_FORMATS = frozenset({"GIF", "PNG", "WEBP"})
+
+
 def _is_still_picture(path: Path) -> bool:
-    """A picture of one frame Pillow opens; animations and the rest are for
-    the video conversion (which says what it cannot read)."""
+    """A picture Pillow opens that is not an animation; animations and the
+    rest are for the video conversion (which says what it cannot read)."""
+    import warnings
+
     from PIL import Image
 
     try:
-        with Image.open(path) as image:
-            return getattr(image, "n_frames", 1) == 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                animated = image.format in _ANIMATED_FORMATS and getattr(
+                    image, "is_animated", False
+                )
+                return not animated
+    except Image.DecompressionBombError:
+        return True  # a picture, too large: the picture conversion refuses it
     except Exception:  # Pillow's errors for what is no picture are many
         return False
 
@@ -85,21 +99,33 @@ async def _in_thread(
     caller returns at once; the thread stops at its next frame and removes
     what it wrote. Whatever ends it, no file of it is left but the result."""
     cancel = threading.Event()
+    # Whether the caller left, and what the worker made: decided under one
+    # lock, so that a result made just as the caller left is removed by one
+    # side or the other, never left behind.
+    lock = threading.Lock()
+    made: list[PreparedFile] = []
 
     def work() -> PreparedFile:
-        if not source.is_file():
-            raise Unreadable("is not a file that can be read")
+        try:
+            if not source.is_file():
+                raise Unreadable("is not a file that can be read")
+        except OSError as error:  # a name too long, a folder not to be read...
+            raise Unreadable(f"cannot be read ({error.strerror})") from None
         workdir = Path(tempfile.mkdtemp(prefix="greenstatus-media-"))
         try:
             prepared = convert(workdir, cancel)
         except BaseException:
             shutil.rmtree(workdir, ignore_errors=True)
             raise
-        if cancel.is_set() or not prepared.temporary:
-            # Passed through (nothing written), or done just as its caller
-            # left (no one takes it): the directory goes.
+        with lock:
+            left = cancel.is_set()
+            if not left:
+                made.append(prepared)
+        if left or not prepared.temporary:
+            # Passed through (nothing written), or its caller left (no one
+            # takes it): the directory goes.
             shutil.rmtree(workdir, ignore_errors=True)
-        if cancel.is_set():
+        if left:
             raise Cancelled
         return prepared
 
@@ -110,6 +136,10 @@ async def _in_thread(
     except Cancelled:  # pragma: no cover - only when cancelled, which returns first
         raise MediaError(f"{str(source)!r}: the conversion was stopped", path=str(source)) from None
     except BaseException:
-        cancel.set()  # the thread stops at its next frame and cleans up
+        with lock:
+            cancel.set()  # the thread stops at its next frame and cleans up
+            orphan = made[0] if made else None
+        if orphan is not None:
+            orphan.remove()  # made just as the caller left
         raise
     return prepared
