@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import struct
 import threading
+import warnings
 import zlib
 from pathlib import Path
 
@@ -219,3 +220,82 @@ def test_heic_when_pillow_heif_is_installed(tmp_path: Path, workdir: Path) -> No
     source = tmp_path / "iphone.heic"
     Image.new("RGB", (40, 30), RED).save(source, "HEIF")
     _assert_jpeg(_go(source, workdir), workdir, (40, 30))
+
+
+def _half(source: Path) -> None:
+    source.write_bytes(source.read_bytes()[: source.stat().st_size // 2])
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"), [("cut.png", "PNG"), ("cut.jpg", "JPEG"), ("cut.bmp", "BMP")]
+)
+def test_half_a_passing_format_is_unreadable(
+    tmp_path: Path, workdir: Path, name: str, fmt: str
+) -> None:
+    # Each would pass through whole: cut in half it must not be sent, nor
+    # raise Pillow's own OSError ("image file is truncated").
+    source = tmp_path / name
+    Image.effect_noise((200, 200), 60).convert("RGB").save(source, fmt)
+    _half(source)
+    with pytest.raises(Unreadable):
+        _go(source, workdir)
+    assert list(workdir.iterdir()) == []
+
+
+def test_jpeg_with_gps_is_reencoded_without_exif(tmp_path: Path, workdir: Path) -> None:
+    source = tmp_path / "phone.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 1  # upright
+    exif[0x010F] = "PhoneMaker"
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 30.0), 3: "E", 4: (2.0, 17.0, 40.0)}
+    Image.new("RGB", (40, 30), RED).save(source, "JPEG", exif=exif)
+    with Image.open(source) as check:
+        assert check.getexif().get_ifd(0x8825)  # the input does carry a location
+    prepared = _go(source, workdir)
+    assert prepared.path == workdir / "phone.jpg"
+    image = _assert_jpeg(prepared, workdir, (40, 30))  # no EXIF left
+    assert _close(image.getpixel((20, 15)), RED)
+    assert prepared.notes[0] == "removed its EXIF metadata (a location among it)"
+    assert not any("converted from" in note for note in prepared.notes)
+    assert source.read_bytes()[:2] == b"\xff\xd8"  # the input is left as it was
+
+
+def test_jpeg_with_only_upright_orientation_passes_through(tmp_path: Path, workdir: Path) -> None:
+    source = tmp_path / "upright.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 1
+    Image.new("RGB", (40, 30), RED).save(source, "JPEG", exif=exif)
+    prepared = _go(source, workdir)
+    assert prepared.converted is False
+    assert prepared.path == source
+
+
+def test_long_name_is_shortened(tmp_path: Path, workdir: Path) -> None:
+    stem = "p" * 250
+    source = tmp_path / stem  # no extension: converted, so an output is written
+    Image.new("RGB", (40, 30), RED).save(source, "PNG")
+    prepared = _go(source, workdir)
+    assert prepared.path == workdir / f"{'p' * 100}.jpg"
+    _assert_jpeg(prepared, workdir, (40, 30))
+
+
+def test_long_multibyte_name_is_cut_on_a_character(tmp_path: Path, workdir: Path) -> None:
+    source = tmp_path / ("фото" * 30 + ".webp")  # 240 bytes of stem
+    Image.new("RGB", (40, 30), RED).save(source, "WEBP")
+    prepared = _go(source, workdir)
+    assert len(prepared.file_name.encode()) <= 104
+    assert prepared.file_name.startswith("фото")
+    _assert_jpeg(prepared, workdir, (40, 30))
+
+
+def test_bomb_warning_is_silenced(
+    tmp_path: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "big.webp"
+    Image.new("RGB", (60, 60), RED).save(source, "WEBP")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 2000)  # warns over 2000, errors over 4000
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        prepared = _go(source, workdir)
+    monkeypatch.undo()
+    _assert_jpeg(prepared, workdir, (60, 60))

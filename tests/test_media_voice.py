@@ -263,3 +263,23 @@ def test_cancelled_midway_leaves_no_file(tmp_path: Path, workdir: Path) -> None:
     with pytest.raises(Cancelled):
         voice_file(source, workdir, _CancelAfter(20))
     assert list(workdir.iterdir()) == []
+
+
+@pytest.mark.parametrize(("rate", "kbits"), [(11025, 64), (8000, 64), (22050, 96)])
+def test_stereo_bitrate_note_is_the_real_one(
+    tmp_path: Path, workdir: Path, cancel: threading.Event, rate: int, kbits: int
+) -> None:
+    # libmp3lame caps stereo at 64 kbit/s below 16 kHz: the note says so.
+    source = make_media(tmp_path / "low.flac", "flac", rate=rate, channels=2, seconds=1.0)
+    prepared = voice_file(source, workdir, cancel)
+    with av.open(str(prepared.path)) as container:
+        actual = container.streams.audio[0].codec_context.bit_rate
+    assert actual == kbits * 1000
+    assert f"{kbits} kbit/s, {rate} Hz" in prepared.notes
+
+
+def test_long_name_is_shortened(tmp_path: Path, workdir: Path, cancel: threading.Event) -> None:
+    source = make_media(tmp_path / ("v" * 250), "flac", fmt="flac")  # no extension
+    prepared = voice_file(source, workdir, cancel)
+    assert prepared.path == workdir / f"{'v' * 100}.mp3"
+    check_mp3(prepared, channels=1, rate=48000, seconds=1.0)

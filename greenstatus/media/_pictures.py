@@ -2,8 +2,11 @@
 
 GREEN-API takes jpg, jpeg, png and bmp pictures; phones do not show a GIF or
 a WebP status, and HEIC is not taken at all. ``picture_file`` passes through a
-JPEG, PNG or BMP that is already fine, and turns anything else into a JPEG
-(quality 90, optimized, baseline), which every phone shows:
+JPEG, PNG or BMP that is already fine (and decodes whole: a damaged file is
+``Unreadable``, never sent), and turns anything else into a JPEG (quality 90,
+optimized, baseline), which every phone shows. One that would pass but carries
+EXIF metadata beyond an upright orientation (a phone's photo: where it was
+taken) is re-encoded the same way, without it:
 
 - the EXIF orientation is applied to the pixels (``exif_transpose``), since
   the EXIF block is not copied: metadata is dropped on purpose, for privacy
@@ -54,7 +57,10 @@ _PASS_THROUGH = {
     "PNG": ((".png",), "image/png"),
     "BMP": ((".bmp",), "image/bmp"),
 }
+_GPS_IFD = 0x8825
 _READ_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error)
+# Output names are cut to this many UTF-8 bytes (a name is at most 255).
+_MAX_STEM_BYTES = 100
 
 
 def _register_heif() -> None:
@@ -65,16 +71,16 @@ def _register_heif() -> None:
     register_heif_opener()
 
 
+def _short_name(source: Path) -> Path:
+    """``source`` with its stem cut so the output's name stays within 255 bytes."""
+    stem = source.stem.encode("utf-8", "surrogateescape")[:_MAX_STEM_BYTES]
+    return source.with_name(stem.decode("utf-8", "ignore") + source.suffix)
+
+
 def _open(source: Path) -> Image.Image:
     _register_heif()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(source)
-    except Image.DecompressionBombError:
-        raise Unreadable(
-            f"the picture is over {MAX_PICTURE_PIXELS // 1_000_000} megapixels"
-        ) from None
+        image = Image.open(source)
     except _READ_ERRORS as exc:
         raise Unreadable(f"not a picture Pillow can read ({exc})") from None
     width, height = image.size
@@ -101,7 +107,17 @@ def _passes(source: Path, image: Image.Image, fit: str | None) -> str | None:
         return None
     if source.stat().st_size > MAX_UPLOAD_BYTES:
         return None
+    image.load()  # decoded whole: a damaged file is Unreadable, not sent
     return known[1]
+
+
+def _private(image: Image.Image) -> str | None:
+    """The note for EXIF metadata to remove (beyond orientation 1), or None."""
+    exif = image.getexif()
+    if not exif or dict(exif) == {_ORIENTATION: 1}:
+        return None
+    where = " (a location among it)" if _GPS_IFD in exif else ""
+    return f"removed its EXIF metadata{where}"
 
 
 def _to_rgb(image: Image.Image, notes: list[str]) -> Image.Image:
@@ -161,9 +177,47 @@ def picture_file(
     """
     check_fit(fit)
     check_cancel(cancel)
+    try:
+        with warnings.catch_warnings():
+            # The 50 MP limit is enforced in _open: Pillow's warning is noise.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            read = _read(source, fit)
+    except Image.DecompressionBombError:
+        raise Unreadable(
+            f"the picture is over {MAX_PICTURE_PIXELS // 1_000_000} megapixels"
+        ) from None
+    except _READ_ERRORS as exc:
+        raise Unreadable(f"the picture cannot be decoded ({exc})") from None
+    if isinstance(read, PreparedFile):
+        return read
+    rgb, notes = read
+    check_cancel(cancel)
+    target = output_path(workdir, _short_name(source), ".jpg")
+    try:
+        rgb.info.clear()  # no EXIF, no stale ICC profile: the output is plain sRGB
+        rgb.save(target, "JPEG", quality=90, optimize=True, progressive=False)
+        size = checked_size(target, "the picture")
+        check_cancel(cancel)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return PreparedFile(
+        path=target,
+        file_name=target.name,
+        content_type="image/jpeg",
+        duration=None,
+        size=size,
+        notes=tuple(notes),
+    )
+
+
+def _read(source: Path, fit: str | None) -> PreparedFile | tuple[Image.Image, list[str]]:
+    """``source`` passed through untouched, or the RGB picture to save and
+    the notes; every Pillow error propagates (``picture_file`` maps them)."""
     with _open(source) as image:
         content_type = _passes(source, image, fit)
-        if content_type is not None:
+        private = _private(image) if content_type is not None else None
+        if content_type is not None and private is None:
             return PreparedFile(
                 path=source,
                 file_name=source.name,
@@ -174,27 +228,10 @@ def picture_file(
                 temporary=False,
             )
         notes: list[str] = []
-        try:
-            rgb = _convert(image, fit, notes)
-        except _READ_ERRORS as exc:
-            raise Unreadable(f"the picture cannot be decoded ({exc})") from None
-    check_cancel(cancel)
-    target = output_path(workdir, source, ".jpg")
-    try:
-        rgb.info.clear()  # no EXIF, no stale ICC profile: the output is plain sRGB
-        rgb.save(target, "JPEG", quality=90, optimize=True, progressive=False)
-        size = checked_size(target, "the picture")
-        check_cancel(cancel)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
-    notes.insert(0, f"converted from {image.format or 'an unknown format'} to JPEG")
-    notes.append("metadata (EXIF, location) not copied")
-    return PreparedFile(
-        path=target,
-        file_name=target.name,
-        content_type="image/jpeg",
-        duration=None,
-        size=size,
-        notes=tuple(notes),
-    )
+        rgb = _convert(image, fit, notes)
+        if private is not None:
+            notes.insert(0, private)  # the only reason: it would have passed through
+        else:
+            notes.insert(0, f"converted from {image.format or 'an unknown format'} to JPEG")
+            notes.append("metadata (EXIF, location) not copied")
+    return rgb, notes

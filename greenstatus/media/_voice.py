@@ -42,8 +42,25 @@ _FALLBACK_RATE = 48000
 
 # A voice status is speech: 64 kbit/s is transparent for a mono voice and
 # 96 kbit/s for stereo, at a third to a half of music's 128-192 kbit/s, so
-# the upload and the recipients' download stay small.
+# the upload and the recipients' download stay small. Below 16 kHz (MPEG-2.5:
+# 8, 11.025 and 12 kHz) libmp3lame caps stereo at 64 kbit/s whatever is asked
+# (and reports the asked rate back), so 64 kbit/s is what is set and said there.
 _BITRATE = {1: 64_000, 2: 96_000}
+_LOW_RATE_BITRATE = 64_000
+# Output names are cut to this many UTF-8 bytes (a name is at most 255).
+_MAX_STEM_BYTES = 100
+
+
+def _bitrate(channels: int, rate: int) -> int:
+    return _LOW_RATE_BITRATE if rate < 16_000 else _BITRATE[channels]
+
+
+def _short_stem(source: Path) -> str:
+    """``source``'s stem, cut so the output's name stays within 255 bytes."""
+    return source.stem.encode("utf-8", "surrogateescape")[:_MAX_STEM_BYTES].decode(
+        "utf-8", "ignore"
+    )
+
 
 _TRIM_REASON = "GREEN-API drops longer voice statuses (older pages: cut at one minute)"
 
@@ -119,7 +136,7 @@ def voice_file(
                 notes=("already an MP3 phones play: sent as it is",),
                 temporary=False,
             )
-        target = workdir / f"{source.stem}.mp3"
+        target = workdir / f"{_short_stem(source)}.mp3"
         try:
             return _convert(container, stream, target, cancel, max_seconds)
         except av.error.FFmpegError as exc:
@@ -154,7 +171,8 @@ def _convert(
         notes.append(f"downmixed {in_channels} channels to stereo")
     if rate != in_rate:
         notes.append(f"resampled {in_rate} Hz to {rate} Hz (a rate MP3 carries)")
-    notes.append(f"{_BITRATE[channels] // 1000} kbit/s, {rate} Hz")
+    bit_rate = _bitrate(channels, rate)
+    notes.append(f"{bit_rate // 1000} kbit/s, {rate} Hz")
 
     limit = round(max_seconds * rate)  # samples at the output rate
     written = 0
@@ -163,7 +181,7 @@ def _convert(
         out = output.add_stream(
             "libmp3lame", rate=rate, layout="mono" if channels == 1 else "stereo"
         )
-        out.codec_context.bit_rate = _BITRATE[channels]
+        out.codec_context.bit_rate = bit_rate
         out.codec_context.open()  # now its frame size is known (1152, or 576 below 32 kHz)
         resampler = av.AudioResampler(
             format=out.codec_context.format,
