@@ -4,6 +4,7 @@ H.264/AAC MP4; an MP4 that is already fine is passed through untouched."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -11,9 +12,13 @@ from pathlib import Path
 import av
 import pytest
 from av.audio.frame import AudioFrame
+from av.container import InputContainer
 from av.video.frame import VideoFrame
 from PIL import Image
 
+from greenstatus.media import _frames, _video
+from greenstatus.media._frames import MAX_FRAME_PIXELS
+from greenstatus.media._pictures import MAX_PICTURE_PIXELS
 from greenstatus.media._prepared import Cancelled, PreparedFile, Unreadable
 from greenstatus.media._video import VIDEO_MAX_SECONDS, video_file
 
@@ -104,12 +109,20 @@ def _write(
     pix_fmt: str = "yuv420p",
     audio: str | None = None,
     audio_rate: int = 48000,
+    audio_seconds: float | None = None,
     rotation: int = 0,
+    sar: Fraction | None = None,
+    jitter: bool = False,
+    format: str | None = None,
 ) -> Path:
-    with av.open(str(path), "w") as output:
+    with av.open(str(path), "w", format=format) as output:
         video = output.add_stream(codec, rate=fps)
         video.width, video.height = size
         video.pix_fmt = pix_fmt
+        if sar is not None:
+            video.codec_context.sample_aspect_ratio = sar
+        if jitter:  # a phone's 90 kHz timestamps, a millisecond early or late
+            video.time_base = video.codec_context.time_base = Fraction(1, 90000)
         if rotation:
             video.set_display_rotation(rotation)
         sound = output.add_stream(audio, rate=audio_rate, layout="mono") if audio else None
@@ -118,12 +131,17 @@ def _write(
             frame = VideoFrame.from_bytes(image.tobytes(), size[0], size[1], format="rgba")
             frame = frame.reformat(format=pix_fmt)
             frame.pts, frame.time_base = index, Fraction(1, fps)
+            if jitter:
+                early_or_late = (0, 90, -90, 45)[index % 4]
+                frame.pts = index * 90000 // fps + early_or_late
+                frame.time_base = Fraction(1, 90000)
             output.mux(video.encode(frame))
         output.mux(video.encode(None))
         if sound is not None:
             samples = sound.codec_context.frame_size or 1024
             fmt = sound.codec_context.format.name
-            for start in range(0, round(seconds * audio_rate), samples):
+            audio_end = seconds if audio_seconds is None else audio_seconds
+            for start in range(0, round(audio_end * audio_rate), samples):
                 chunk = AudioFrame(format=fmt, layout="mono", samples=samples)
                 chunk.sample_rate, chunk.pts = audio_rate, start
                 chunk.time_base = Fraction(1, audio_rate)
@@ -307,3 +325,123 @@ def test_animated_webp_trimmed_and_cancelled(tmp_path: Path, workdir: Path) -> N
     with pytest.raises(Cancelled):
         video_file(source, workdir, Later())
     assert list(workdir.iterdir()) == []
+
+
+def test_30_fps_keeps_every_frame(tmp_path: Path, workdir: Path) -> None:
+    # WebM timestamps are milliseconds: 0.033, 0.067, a hair under k/30.
+    source = _write(tmp_path / "thirty.webm", codec="libvpx", seconds=2, fps=30)
+    probe = _assert_mp4(_go(source, workdir), workdir)
+    assert probe.frames == 60
+    assert probe.duration == pytest.approx(2.0, abs=0.1)
+    # A phone's MP4: 90 kHz timestamps jittered by a millisecond.
+    source = _write(
+        tmp_path / "phone.mp4", codec="libx264", seconds=2, fps=30, pix_fmt="yuv444p", jitter=True
+    )
+    probe = _assert_mp4(_go(source, workdir), workdir)
+    assert probe.frames == 60
+    # 60 frames a second still become 30.
+    source = _write(tmp_path / "sixty.mkv", codec="ffv1", seconds=1, fps=60)
+    probe = _assert_mp4(_go(source, workdir), workdir)
+    assert probe.frames == 30
+
+
+def _huge_canvas_gif(path: Path) -> Path:
+    """A two-frame GIF whose screen (the size FFmpeg and Pillow decode every
+    frame at) claims 9000x9000: 81 megapixels."""
+    _gif(path, frames=2)
+    data = bytearray(path.read_bytes())
+    data[6:10] = (9000).to_bytes(2, "little") * 2
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_huge_animation_is_refused_before_decoding(tmp_path: Path, workdir: Path) -> None:
+    with pytest.raises(Unreadable, match="9000x9000, over 50 megapixels"):
+        _go(_huge_canvas_gif(tmp_path / "bomb.gif"), workdir)
+    assert list(workdir.iterdir()) == []
+    assert MAX_FRAME_PIXELS == MAX_PICTURE_PIXELS
+
+
+def test_huge_webp_animation_is_refused(
+    tmp_path: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "sticker.webp"
+    frames = [Image.new("RGB", (40, 30), (20 * i, 80, 80)) for i in range(3)]
+    frames[0].save(source, save_all=True, append_images=frames[1:], duration=200, loop=0)
+    monkeypatch.setattr(_frames, "MAX_FRAME_PIXELS", 1000)  # 40x30 is over it
+    with pytest.raises(Unreadable, match="40x30, over"):
+        _go(source, workdir)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # Pillow's own bomb check
+    with pytest.raises(Unreadable, match="megapixels"):
+        _go(source, workdir)
+    assert list(workdir.iterdir()) == []
+
+
+def test_short_audio_does_not_decode_past_the_cut(
+    tmp_path: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _write(
+        tmp_path / "long.mp4",
+        codec="libx264",
+        seconds=90,
+        fps=5,
+        audio="aac",
+        audio_rate=8000,
+        audio_seconds=3,
+    )
+    demuxed: list[float] = []
+    opened = _video._open
+
+    class Spy:
+        def __init__(self, container: InputContainer) -> None:
+            self.container = container
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.container, name)
+
+        def __enter__(self) -> Spy:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.container.close()
+
+        def demux(self, *streams: object) -> Iterator[av.Packet]:  # type: ignore[type-arg]
+            for packet in self.container.demux(*streams):  # type: ignore[arg-type]
+                if packet.stream.type == "video" and packet.pts is not None:
+                    demuxed.append(float(packet.pts * packet.time_base))
+                yield packet
+
+    monkeypatch.setattr(_video, "_open", lambda path: Spy(opened(path)))
+    prepared = _go(source, workdir, max_seconds=10)
+    probe = _assert_mp4(prepared, workdir)
+    assert prepared.trimmed
+    assert probe.duration == pytest.approx(10, abs=0.3)
+    assert probe.frames == 50
+    assert probe.audio == "aac"
+    assert max(demuxed) < 12  # not the 90 seconds
+
+
+def test_anamorphic_video_is_shown_wide(tmp_path: Path, workdir: Path) -> None:
+    source = _write(
+        tmp_path / "dvd.mkv", codec="mpeg2video", seconds=0.3, size=(720, 480), sar=Fraction(32, 27)
+    )
+    probe = _assert_mp4(_go(source, workdir), workdir)
+    assert (probe.width, probe.height) == (852, 480)  # 16:9, even
+
+
+def test_trimmed_audio_ends_at_the_cut(tmp_path: Path, workdir: Path) -> None:
+    source = _write(tmp_path / "talk.mkv", codec="ffv1", seconds=3, audio="aac", audio_rate=8000)
+    prepared = _go(source, workdir, max_seconds=1.5)
+    _assert_mp4(prepared, workdir)
+    with av.open(str(prepared.path)) as container:
+        sound = container.streams.audio[0]
+        assert sound.duration is not None
+        assert float(sound.duration * sound.time_base) == pytest.approx(1.5, abs=0.002)
+    assert prepared.duration == pytest.approx(1.5, abs=0.002)
+
+
+def test_raw_h264_without_timestamps_keeps_its_frames(tmp_path: Path, workdir: Path) -> None:
+    source = _write(tmp_path / "raw.h264", codec="libx264", seconds=1, fps=10, format="h264")
+    probe = _assert_mp4(_go(source, workdir), workdir)
+    assert probe.frames == 10
+    assert probe.duration == pytest.approx(1.0, abs=0.15)  # at the guessed 10 fps

@@ -6,6 +6,7 @@ each is flattened onto black, scaled, padded and encoded like a video frame.
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Generator
 from contextlib import closing
 from fractions import Fraction
@@ -15,7 +16,7 @@ from av.container import OutputContainer
 from PIL import Image
 
 from ._encoder import MAX_FPS, Encoder
-from ._frames import PAD_COLOUR, centre, flatten, from_image
+from ._frames import PAD_COLOUR, centre, check_frame_pixels, flatten, from_image
 from ._frames import video_geometry as geometry
 from ._prepared import Unreadable, check_cancel
 
@@ -24,14 +25,24 @@ __all__ = ["convert_animation", "webp_animation"]
 
 def webp_animation(source: Path) -> Generator[tuple[Image.Image, float, float], None, None] | None:
     """The frames of an animated WebP (RGB on black, start and duration in
-    seconds), or ``None`` when ``source`` is no animated WebP."""
+    seconds), or ``None`` when ``source`` is no animated WebP. ``Unreadable``
+    when it is one with frames over 50 megapixels (checked before decoding)."""
     try:
-        image = Image.open(source)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(source)
+    except Image.DecompressionBombError:
+        raise Unreadable("the animation's frames are far over 50 megapixels") from None
     except (OSError, ValueError, SyntaxError, EOFError):
         return None
-    if image.format != "WEBP" or getattr(image, "n_frames", 1) < 2:
+    try:
+        if image.format != "WEBP" or getattr(image, "n_frames", 1) < 2:
+            image.close()
+            return None
+        check_frame_pixels(image.width, image.height, "the animation")
+    except BaseException:
         image.close()
-        return None
+        raise
     return _frames(image)
 
 
@@ -42,8 +53,8 @@ def _frames(image: Image.Image) -> Generator[tuple[Image.Image, float, float], N
             try:
                 image.seek(index)
                 image.load()
-            except (OSError, ValueError, EOFError) as exc:
-                raise Unreadable(f"the animation cannot be decoded ({exc})") from None
+            except (Image.DecompressionBombError, OSError, ValueError, SyntaxError, EOFError) as e:
+                raise Unreadable(f"the animation cannot be decoded ({e})") from None
             duration = max(int(image.info.get("duration") or 100), 10) / 1000
             yield flatten(image, PAD_COLOUR), time, duration
             time += duration

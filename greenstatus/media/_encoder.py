@@ -5,13 +5,16 @@ made), its rate capped at 8 Mbit/s (``maxrate``, with a 2-second buffer) so a
 minute of video plus 128 kbit/s of AAC stays near 61 MB, far under the 100 MB
 upload limit. Timestamps are in milliseconds, taken from the input, so a GIF's
 uneven delays survive; frames closer than 1/30 s are dropped (at most 30 a
-second). Audio is resampled to planar float at a rate AAC has (48 kHz when
-the input's is not one), mono or stereo, in AAC's 1024-sample frames.
+second: a frame takes the slot of the 1/30 s grid nearest its time, and
+is dropped only when that slot is taken, so a 30 fps input whose timestamps
+are a millisecond early or late keeps every frame). Audio is resampled
+to planar float at a rate AAC has (48 kHz when the input's is not one),
+mono or stereo, in AAC's 1024-sample frames, and cut at the exact
+sample of ``end`` (where a trimmed video stops).
 """
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 
 from av.audio.frame import AudioFrame
@@ -27,6 +30,16 @@ _X264 = {"preset": "veryfast", "crf": "23", "maxrate": "8M", "bufsize": "16M"}
 _AUDIO_BITRATE = 128_000
 _AAC_RATES = frozenset({8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000})
 _TIME_BASE = Fraction(1, 1000)
+_SLACK = 0.25 / MAX_FPS
+
+
+def _head(frame: AudioFrame, samples: int) -> AudioFrame:
+    """The first ``samples`` of a frame (where the output is trimmed)."""
+    head = AudioFrame(format=frame.format, layout=frame.layout, samples=samples)
+    head.sample_rate = frame.sample_rate
+    for source, target in zip(frame.planes, head.planes, strict=True):
+        target.update(bytes(source)[: target.buffer_size])
+    return head
 
 
 class Encoder:
@@ -38,6 +51,7 @@ class Encoder:
         size: tuple[int, int],
         fps: Fraction,
         audio: AudioStream | None,
+        end: float | None = None,
     ) -> None:
         self.output = output
         self.video = output.add_stream("libx264", rate=fps, options=dict(_X264))
@@ -50,11 +64,13 @@ class Encoder:
         self.audio: AudioStream | None = None
         self.resampler: AudioResampler | None = None
         self.samples: int | None = None
+        self.limit: int | None = None
         if audio is not None:
             rate = audio.rate if audio.rate in _AAC_RATES else 48000
             layout = "mono" if audio.channels == 1 else "stereo"
             self.audio = output.add_stream("aac", rate=rate, layout=layout)
             self.audio.codec_context.bit_rate = _AUDIO_BITRATE
+            self.limit = None if end is None else round(end * rate)
             self.resampler = AudioResampler(
                 format="fltp", layout=layout, rate=rate, frame_size=1024
             )
@@ -62,9 +78,11 @@ class Encoder:
     def add_video(self, frame: VideoFrame, time: float, duration: float | None) -> None:
         """One upright yuv420p frame shown from ``time`` (seconds)."""
         pts = round(time * 1000)
-        if time + 1e-6 < self.next_slot or pts <= self.last_pts:
+        # Slack of a quarter slot: 30 fps timestamps rounded to milliseconds
+        # (0.033, 0.067) or jittered by a millisecond still take their slot.
+        if time < self.next_slot - _SLACK or pts <= self.last_pts:
             return  # over 30 frames a second: dropped
-        self.next_slot = (math.floor(time * MAX_FPS + 1e-6) + 1) / MAX_FPS
+        self.next_slot = (max(0, round(time * MAX_FPS)) + 1) / MAX_FPS
         frame.pts, frame.time_base, self.last_pts = pts, _TIME_BASE, pts
         self.durations[pts] = round((duration or 1 / MAX_FPS) * 1000)
         self._mux_video(frame)
@@ -85,6 +103,10 @@ class Encoder:
         for out in self.resampler.resample(frame):
             if self.samples is None:
                 self.samples = max(0, round(time * rate))
+            if self.limit is not None and self.samples + out.samples > self.limit:
+                if self.samples >= self.limit:
+                    return
+                out = _head(out, self.limit - self.samples)
             out.pts, out.time_base = self.samples, Fraction(1, rate)
             self.samples += out.samples
             self.output.mux(self.audio.encode(out))

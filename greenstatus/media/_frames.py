@@ -21,10 +21,12 @@ from ._prepared import Unreadable
 
 __all__ = [
     "FIT_CHOICES",
+    "MAX_FRAME_PIXELS",
     "MAX_UPLOAD_BYTES",
     "PAD_COLOUR",
     "centre",
     "check_fit",
+    "check_frame_pixels",
     "checked_size",
     "encodable",
     "flatten",
@@ -38,6 +40,9 @@ __all__ = [
 # uploadFile takes files up to 100 MB (decimal megabytes: the lower reading).
 MAX_UPLOAD_BYTES = 100_000_000
 PAD_COLOUR = (0, 0, 0)
+# The largest video or animation frame decoded: the limit pictures have
+# (``MAX_PICTURE_PIXELS``), so a huge GIF cannot take gigabytes of memory.
+MAX_FRAME_PIXELS = 50_000_000
 FIT_CHOICES = ("9:16",)
 # The largest 9:16 frame a padded picture gets: 4K portrait, more than any
 # phone screen shows (a wide panorama padded to 9:16 would otherwise grow huge).
@@ -48,6 +53,14 @@ def check_fit(fit: str | None) -> None:
     """Refuse a ``fit`` other than ``None`` or ``"9:16"``, before any work."""
     if fit is not None and fit not in FIT_CHOICES:
         raise ValueError(f"fit must be None or '9:16', not {fit!r}")
+
+
+def check_frame_pixels(width: int, height: int, what: str) -> None:
+    """Refuse (``Unreadable``) a frame over 50 megapixels, before decoding it."""
+    if width * height > MAX_FRAME_PIXELS:
+        raise Unreadable(
+            f"{what} is {width}x{height}, over {MAX_FRAME_PIXELS // 1_000_000} megapixels"
+        )
 
 
 def picture_canvas(width: int, height: int) -> tuple[tuple[int, int], tuple[int, int]]:

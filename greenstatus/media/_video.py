@@ -9,12 +9,16 @@ small enough, and turns anything else into ``<stem>.mp4``:
   phone plays; the frame rate is kept, capped at 30 frames a second (frames
   in between are dropped); even width and height, the longer side at most
   1920 (downscaled keeping the aspect); the display rotation is applied to
-  the pixels; a GIF's transparent background is flattened onto black;
+  the pixels, and the sample aspect ratio (anamorphic video comes out
+  wide); a GIF's transparent background is flattened onto black; a frame
+  over 50 megapixels is refused before anything is decoded;
 - AAC audio (128 kbit/s, mono or stereo) when the input has audio, none when
   it has none; ``+faststart`` so a phone can play it while downloading;
 - input longer than GREEN-API keeps (a minute) is trimmed: decoding stops
-  there. x264's rate is capped (``maxrate`` 8 Mbit/s) so a minute stays far
-  under the 100 MB upload limit, and the size is checked at the end;
+  there (and no video past the cut is decoded when the audio is shorter;
+  frames without timestamps are timed by their index). x264's rate is
+  capped (``maxrate`` 8 Mbit/s) so a minute stays far under the 100 MB
+  upload limit, and the size is checked at the end;
 - ``fit="9:16"`` pads each frame onto black, centred in the smallest 9:16
   frame holding it (see ``_frames``).
 
@@ -26,8 +30,8 @@ frame by frame with Pillow (``_animation``).
 
 from __future__ import annotations
 
+import math
 import threading
-from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -44,6 +48,7 @@ from ._encoder import MAX_FPS, Encoder
 from ._frames import (
     MAX_UPLOAD_BYTES,
     check_fit,
+    check_frame_pixels,
     checked_size,
     encodable,
     output_path,
@@ -89,19 +94,22 @@ def _passes(source: Path, fit: str | None, max_seconds: float) -> tuple[str, flo
         return None
 
 
-def _frames_of(
-    container: InputContainer, video: VideoStream, audio: AudioStream | None
-) -> Iterator[VideoFrame | AudioFrame]:
-    streams: list[VideoStream | AudioStream] = [video] if audio is None else [video, audio]
-    for packet in container.demux(streams):
-        for frame in packet.decode():
-            if isinstance(frame, VideoFrame | AudioFrame):
-                yield frame
-
-
 def _fps(video: VideoStream) -> Fraction:
     rate = video.average_rate or video.guessed_rate
     return min(Fraction(rate), Fraction(MAX_FPS)) if rate else Fraction(MAX_FPS)
+
+
+def _packet_time(pts: int | None, time_base: Fraction | None) -> float:
+    return math.inf if pts is None or time_base is None else float(pts * time_base)
+
+
+def _display_size(frame: VideoFrame, sar: Fraction | None) -> tuple[int, int]:
+    """The frame's size as shown: its width scaled by the sample aspect ratio
+    (anamorphic video), then turned by the display rotation."""
+    width, height = frame.width, frame.height
+    if sar and sar > 0 and sar != 1:
+        width = max(1, round(width * sar))
+    return (height, width) if frame.rotation % 180 else (width, height)
 
 
 def _convert(
@@ -116,32 +124,47 @@ def _convert(
         raise Unreadable("no video stream")
     video = container.streams.video[0]
     video.thread_type = "AUTO"
+    check_frame_pixels(video.codec_context.width, video.codec_context.height, "the video")
     audio = container.streams.audio[0] if container.streams.audio else None
     origin = (container.start_time or 0) / av.time_base
+    rate = float(video.guessed_rate or video.average_rate or 25)
     encoder: Encoder | None = None
     waiting: list[tuple[AudioFrame, float]] = []  # audio decoded before the first picture
     trimmed, video_done, audio_done = False, False, audio is None
-    for frame in _frames_of(container, video, audio):
+    index = 0  # video frames decoded: the time of a frame without timestamp
+    streams: list[VideoStream | AudioStream] = [video] if audio is None else [video, audio]
+    for packet in container.demux(streams):
         check_cancel(cancel)
-        time = (frame.time or 0.0) - origin
-        if isinstance(frame, AudioFrame):
-            if audio_done or time >= max_seconds:
-                trimmed = trimmed or not audio_done
-                audio_done = True
-            elif encoder is None:
-                waiting.append((frame, time))
-            else:
-                encoder.add_audio(frame, time)
-        elif not video_done and time >= max_seconds:
-            trimmed = video_done = True
-        elif not video_done:
+        if video_done and packet.stream.index == video.index:
+            # Past the cut no video is decoded; audio before the cut still
+            # comes within a second of video packets, none after that.
+            if audio_done or _packet_time(packet.pts, packet.time_base) - origin > max_seconds + 1:
+                break
+            continue
+        for frame in packet.decode():
+            check_cancel(cancel)
+            if isinstance(frame, AudioFrame):
+                time = (frame.time or 0.0) - origin
+                if audio_done or time >= max_seconds:
+                    trimmed = trimmed or not audio_done
+                    audio_done = True
+                elif encoder is None:
+                    waiting.append((frame, time))
+                else:
+                    encoder.add_audio(frame, time)
+                continue
+            if not isinstance(frame, VideoFrame) or video_done:
+                continue
+            time = index / rate if frame.time is None else frame.time - origin
+            index += 1
+            if time >= max_seconds:
+                trimmed = video_done = True
+                continue
             if encoder is None:
+                check_frame_pixels(frame.width, frame.height, "the video")
                 rotation = frame.rotation
-                width, height = frame.width, frame.height
-                content, size = geometry(
-                    *((height, width) if rotation % 180 else (width, height)), fit
-                )
-                encoder = Encoder(output, size, _fps(video), audio)
+                content, size = geometry(*_display_size(frame, video.sample_aspect_ratio), fit)
+                encoder = Encoder(output, size, _fps(video), audio, max_seconds)
                 for early, early_time in waiting:
                     encoder.add_audio(early, early_time)
                 waiting.clear()
