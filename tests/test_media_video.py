@@ -406,7 +406,7 @@ def test_short_audio_does_not_decode_past_the_cut(
             self.container.close()
 
         def demux(self, *streams: object) -> Iterator[av.Packet]:  # type: ignore[type-arg]
-            for packet in self.container.demux(*streams):  # type: ignore[arg-type]
+            for packet in self.container.demux(*streams):
                 if packet.stream.type == "video" and packet.pts is not None:
                     demuxed.append(float(packet.pts * packet.time_base))
                 yield packet
