@@ -65,7 +65,7 @@ _MAX_STEM_BYTES = 100
 
 def _register_heif() -> None:
     try:
-        from pillow_heif import register_heif_opener  # type: ignore[import-not-found]
+        from pillow_heif import register_heif_opener
     except ImportError:
         return
     register_heif_opener()
