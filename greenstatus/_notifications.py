@@ -37,6 +37,7 @@ __all__ = [
     "StatusEvent",
     "parse_notification",
     "parse_queue_item",
+    "receipt_id_of",
 ]
 
 STATUS_BROADCAST = "status@broadcast"
@@ -305,6 +306,14 @@ def _outgoing(reader: _Reader, status_ids: Container[str]) -> OutgoingStatusEven
     )
 
 
+def receipt_id_of(value: object) -> int | None:
+    """A queue item's ``receiptId`` if it is one: a positive whole number (a
+    JSON integer or a string of digits, never a float or a bool) that fits in
+    64 bits; else ``None``."""
+    receipt_id = None if isinstance(value, float) else whole_number(value)
+    return receipt_id if receipt_id is not None and 0 < receipt_id < 2**63 else None
+
+
 def parse_queue_item(item: object, *, status_ids: Container[str] = ()) -> Notification:
     """One ``receiveNotification`` answer that is not ``null``:
     ``{"receiptId": 1234567, "body": {...}}``.
@@ -318,8 +327,8 @@ def parse_queue_item(item: object, *, status_ids: Container[str] = ()) -> Notifi
         raise NotificationError("item", f"is {describe(item)}, expected an object")
     reader = _Reader(item, "")
     receipt = item.get("receiptId")
-    receipt_id = None if isinstance(receipt, float) else whole_number(receipt)
-    if receipt_id is None or receipt_id <= 0:
+    receipt_id = receipt_id_of(receipt)
+    if receipt_id is None:
         raise reader.fail("receiptId", receipt, "a positive integer")
     body = reader.required_object("body")
     event = _parse(body.item, status_ids, "body")

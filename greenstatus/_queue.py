@@ -18,8 +18,7 @@ import httpx
 
 from ._exceptions import GreenStatusError, NotificationError
 from ._methods import DELETE_NOTIFICATION, RECEIVE_NOTIFICATION
-from ._notifications import Notification, describe, parse_notification
-from ._numbers import whole_number
+from ._notifications import Notification, describe, parse_notification, receipt_id_of
 from ._pipeline import Pipeline
 from ._watch import Watch, passes
 
@@ -158,8 +157,8 @@ def _item(answer: object) -> _Item | None:
         kind = type(answer).__name__
         raise ValueError(f"receiveNotification answered {kind}, expected an object")
     raw = answer.get("receiptId")
-    receipt_id = None if isinstance(raw, float) else whole_number(raw)
-    if receipt_id is None or not 0 < receipt_id < 2**63:
+    receipt_id = receipt_id_of(raw)
+    if receipt_id is None:
         raise ValueError(f"receiveNotification answered receiptId {raw!r}, expected a positive id")
     body = answer.get("body")
     if isinstance(body, Mapping):
