@@ -11,11 +11,10 @@ import math
 
 import anyio
 import attrs
-import httpcore
 import httpx
 
 from ._numbers import whole_number
-from ._outcome import TRANSPORT_ERRORS
+from ._outcome import transport_errors
 from ._public import Address, why_not_public, why_not_public_address
 from ._version import __version__
 
@@ -24,15 +23,11 @@ __all__ = ["LinkClient", "LinkFacts", "fetch_link_facts"]
 # All a check sends of its own: a file link is asked for any type.
 _LINK_HEADERS = {"User-Agent": f"greenstatus/{__version__}", "Accept": "*/*"}
 
-_PROXY_POOLS = (httpcore.AsyncHTTPProxy, httpcore.AsyncSOCKSProxy)
 
-# Every way a host can fail to answer, on every transport (aiohttp's own
-# errors reach here unmapped on asyncio).
-_NO_ANSWER: tuple[type[BaseException], ...] = (
-    *TRANSPORT_ERRORS,
-    httpx.HTTPError,
-    httpx.InvalidURL,
-)
+def _no_answer() -> tuple[type[BaseException], ...]:
+    """Every way a host can fail to answer, on every transport (aiohttp's own
+    errors reach here unmapped on asyncio)."""
+    return (*transport_errors(), httpx.HTTPError, httpx.InvalidURL)
 
 
 @attrs.frozen
@@ -138,8 +133,13 @@ class LinkClient(httpx.AsyncClient):
         transport = self.shared._transport_for_url(url)
         if transport is not self.shared._transport:
             return True  # a mount: proxies, from the environment or given, are mounts
-        # A transport given as httpx.AsyncHTTPTransport(proxy=...).
-        return isinstance(getattr(transport, "_pool", None), _PROXY_POOLS)
+        # A transport given as httpx.AsyncHTTPTransport(proxy=...); httpcore is
+        # loaded by then (the answer came through its pool), and only then.
+        import httpcore
+
+        return isinstance(
+            getattr(transport, "_pool", None), (httpcore.AsyncHTTPProxy, httpcore.AsyncSOCKSProxy)
+        )
 
 
 class _NotPublic(Exception):
@@ -191,7 +191,7 @@ async def _ask(
         return LinkFacts(url=url, final_url=url, failure="it redirects too many times")
     except httpx.UnsupportedProtocol as error:
         return LinkFacts(url=url, final_url=url, failure=f"it leads to a non-HTTP link ({error})")
-    except _NO_ANSWER as error:
+    except _no_answer() as error:
         detail = str(error) or type(error).__name__
         return LinkFacts(url=url, final_url=url, failure=f"its host did not answer ({detail})")
     except (UnicodeError, ValueError) as error:

@@ -15,10 +15,10 @@ import socket
 from collections.abc import Callable
 from typing import TypeVar
 
-import aiohttp
 import attrs
 import httpx
 
+from ._aiohttp_errors import aiohttp_errors
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -123,7 +123,7 @@ def exchange_failure(
     exc: Exception, *, api_method: str, url: str, secret: str, http_closed: bool
 ) -> GreenStatusError:
     """The typed error for an exchange that raised instead of answering."""
-    if isinstance(exc, TRANSPORT_ERRORS):
+    if isinstance(exc, transport_errors()):
         return connection_error(exc, api_method=api_method, url=url, secret=secret)
     if isinstance(exc, httpx.HTTPStatusError):
         # A response hook of the user's client raised (raise_for_status() is
@@ -186,13 +186,28 @@ def closed_during(api_method: str, progress: CallProgress, url: str) -> ClientCl
     )
 
 
-# What httpx raises when no answer came back, and what httpx-aiohttp lets
-# through unmapped from aiohttp (it maps only the errors it knows).
-TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
+# What httpx raises when no answer came back, and (``transport_errors``) what
+# httpx-aiohttp lets through unmapped from aiohttp (it maps only the errors it
+# knows).
+_HTTPX_TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
     httpx.RequestError,
-    aiohttp.ClientError,
     asyncio.TimeoutError,  # aiohttp's timeouts; builtin TimeoutError from 3.11 on
 )
+_with_aiohttp: tuple[type[BaseException], ...] | None = None
+
+
+def transport_errors() -> tuple[type[BaseException], ...]:
+    """What a transport raises when no answer came back: httpx's errors, and
+    aiohttp's once aiohttp is loaded (before, none of its errors can exist)."""
+    global _with_aiohttp
+    if _with_aiohttp is not None:
+        return _with_aiohttp
+    loaded = aiohttp_errors()
+    if loaded is None:
+        return _HTTPX_TRANSPORT_ERRORS
+    _with_aiohttp = (*_HTTPX_TRANSPORT_ERRORS, loaded.client_error)
+    return _with_aiohttp
+
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
@@ -233,16 +248,12 @@ _MAYBE_SENT: tuple[type[BaseException], ...] = (
 # aiohttp's own errors say where a failure happened, while httpx-aiohttp maps
 # every aiohttp connection error, a reset after the request was written
 # included, to httpx.ConnectTimeout. So where aiohttp's error is in the chain,
-# the innermost one decides: these mean the connection was never made.
-_AIOHTTP_NOT_SENT: tuple[type[BaseException], ...] = (
-    aiohttp.ClientConnectorError,  # refused, DNS, TLS handshake, proxy
-    aiohttp.ConnectionTimeoutError,  # connecting, or waiting for a pooled connection
-    aiohttp.InvalidURL,
-)
+# the innermost one decides (``AiohttpErrors.not_sent``: the connection was
+# never made).
+_TELLING = (*_NOT_SENT, *_MAYBE_SENT)
 _TIMEOUTS: tuple[type[BaseException], ...] = (
     httpx.TimeoutException,
-    aiohttp.ServerTimeoutError,
-    asyncio.TimeoutError,
+    asyncio.TimeoutError,  # aiohttp's ServerTimeoutError is one too
     TimeoutError,
 )
 _MAX_CHAIN = 16
@@ -364,14 +375,9 @@ def connection_error(
     request_sent = _may_have_been_sent(chain)
     # The failure nearest its source says what went wrong; the innermost link,
     # usually the operating system's or TLS's own error, says why.
-    source = next(
-        (
-            link
-            for link in reversed(chain)
-            if isinstance(link, (*_NOT_SENT, *_MAYBE_SENT, aiohttp.ClientError))
-        ),
-        exc,
-    )
+    kinds = aiohttp_errors()
+    telling = _TELLING if kinds is None else (*_TELLING, kinds.client_error)
+    source = next((link for link in reversed(chain) if isinstance(link, telling)), exc)
     timed_out = isinstance(source, _TIMEOUTS)
     kind = APITimeoutError if timed_out else APIConnectionError
     root = _root_cause(exc)
@@ -390,9 +396,11 @@ def connection_error(
 
 
 def _may_have_been_sent(chain: list[BaseException]) -> bool:
-    aiohttp_errors = [link for link in chain if isinstance(link, aiohttp.ClientError)]
-    if aiohttp_errors:
-        return not isinstance(aiohttp_errors[-1], _AIOHTTP_NOT_SENT)
+    kinds = aiohttp_errors()
+    if kinds is not None:
+        theirs = [link for link in chain if isinstance(link, kinds.client_error)]
+        if theirs:
+            return not isinstance(theirs[-1], kinds.not_sent)
     if any(isinstance(link, _MAYBE_SENT) for link in chain):
         return True
     return not any(isinstance(link, _NOT_SENT) for link in chain)
@@ -417,7 +425,10 @@ def _what_happened(source: BaseException, *, timed_out: bool, sent: bool) -> str
         return "timed out waiting for a free connection"
     if isinstance(source, httpx.WriteTimeout):
         return "timed out writing the request"
-    if isinstance(source, (httpx.ReadTimeout, aiohttp.SocketTimeoutError)):
+    kinds = aiohttp_errors()
+    if isinstance(source, httpx.ReadTimeout) or (
+        kinds is not None and isinstance(source, kinds.socket_timeout)
+    ):
         return "timed out waiting for the answer"
     if timed_out:
         return "timed out" if sent else "timed out connecting"

@@ -33,13 +33,13 @@ from ._links import CheckedLink, LinkKind, judge
 from ._methods import ApiMethod
 from ._options import ClientOptions, check_retry
 from ._outcome import (
-    TRANSPORT_ERRORS,
     CallProgress,
     attempt_timed_out,
     closed_during,
     exchange_failure,
     past_deadline,
     result_of,
+    transport_errors,
 )
 from ._pool import Session
 from ._rate_places import NO_PLACE, AttemptPlace
@@ -340,7 +340,7 @@ class Pipeline:
                 await response.aclose()
         except Exception as exc:
             problem = body.problem if isinstance(body, UploadBody) else None
-            if problem is not None and (exc is problem or isinstance(exc, TRANSPORT_ERRORS)):
+            if problem is not None and (exc is problem or isinstance(exc, transport_errors())):
                 # The body's own source or check failed (the transport with it):
                 # that is the error, the caller's own as it is.
                 error = problem
