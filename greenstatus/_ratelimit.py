@@ -13,6 +13,7 @@ connections; a token bucket that bursts N and refills continuously lets
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Protocol, runtime_checkable
 
 import anyio
@@ -82,12 +83,19 @@ class Slot:
 
 class MethodRateLimiter:
     """At most ``limit`` requests in flight or ended within the last window;
-    FIFO-fair and cancellation-safe."""
+    FIFO-fair and cancellation-safe.
+
+    Constant time per acquire and release, whatever the limit: it counts the
+    places in flight, and keeps the times the others ended in a deque. Those
+    times are appended as places are released, so in order: the ones that have
+    left the window are at its left end, each popped once.
+    """
 
     def __init__(self, limit: int, clock: Clock) -> None:
         self.limit = limit
         self._clock = clock
-        self._slots: list[Slot] = []
+        self._in_flight = 0
+        self._ended: deque[float] = deque()
         self._lock: anyio.Lock | None = None
         self._released: anyio.Event | None = None
 
@@ -98,26 +106,26 @@ class MethodRateLimiter:
         # anyio's Lock is fair: waiters take it in the order they came. Only the
         # holder waits for capacity, so a cancelled waiter simply leaves the queue.
         async with self._lock:
+            ended = self._ended
             while True:
                 now = self._clock.now()
-                self._slots = [
-                    slot
-                    for slot in self._slots
-                    if slot.ended is None or slot.ended + WINDOW + MARGIN > now
-                ]
-                if len(self._slots) < self.limit:
-                    slot = Slot(self)
-                    self._slots.append(slot)
-                    return slot
-                ended = [slot.ended for slot in self._slots if slot.ended is not None]
+                while ended and ended[0] + WINDOW + MARGIN <= now:
+                    ended.popleft()
+                if self._in_flight + len(ended) < self.limit:
+                    self._in_flight += 1
+                    return Slot(self)
                 if ended:  # the first to leave the window frees a place
-                    await self._clock.sleep(min(ended) + WINDOW + MARGIN - now)
+                    await self._clock.sleep(ended[0] + WINDOW + MARGIN - now)
                 else:  # all in flight: the next to end starts its window
                     self._released = anyio.Event()
                     await self._released.wait()
 
     def _release(self, slot: Slot) -> None:
-        slot.ended = self._clock.now()
+        slot.ended = now = self._clock.now()
+        self._in_flight -= 1
+        # A clock that went back would leave an earlier time behind a later
+        # one: it then leaves the window with the later one, never sooner.
+        self._ended.append(now)
         if self._released is not None:
             self._released.set()
 
