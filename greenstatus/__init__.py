@@ -7,65 +7,13 @@ from __future__ import annotations
 
 import inspect
 import logging
+from typing import TYPE_CHECKING
 
-from ._audience import Audience
-from ._client import AsyncStatusClient, OnResult, OnRetry
-from ._clock import Clock, SystemClock
-from ._contacts import Contact
-from ._exceptions import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    AudienceError,
-    AuthenticationError,
-    BadRequestError,
-    ClientClosedError,
-    GreenStatusError,
-    GreenStatusWarning,
-    InvalidStatusError,
-    LinkCheckError,
-    MediaError,
-    NotFoundError,
-    NotificationError,
-    PermissionDeniedError,
-    QuotaExceededError,
-    QuotaStatus,
-    RateLimitError,
-    RateLimiterUnavailableError,
-    ResponseValidationError,
-    ServerError,
-    UnexpectedError,
-    WebhookAuthError,
-)
-from ._http import create_http_client
-from ._links import CheckedLink
-from ._methods import DOCUMENTED_RATE_LIMITS
-from ._notifications import (
-    IncomingStatusEvent,
-    Notification,
-    OutgoingStatusEvent,
-    StatusEvent,
-    parse_notification,
-)
-from ._observability import (
-    otel_aiohttp_request_hook,
-    otel_request_hook,
-    scrub_sentry_breadcrumb,
-    scrub_sentry_event,
-)
-from ._participants import ALL_CONTACTS, AllContacts
-from ._queue import NotificationQueue
-from ._ratelimit import InProcessRateLimiter, RateLimiter, RatePlace, RateRequest
-from ._readiness import InstanceSettings, InstanceState, Readiness, ReadinessProblem
 from ._redaction import install_log_filter
-from ._redis import RedisRateLimiter
-from ._requests import Font, MediaStatus, Status, TextStatus, VoiceStatus, normalize_chat_id
-from ._results import IncomingStatus, OutgoingStatus, SendResult, SentStatus, StatusRecipient
-from ._retry import ExponentialBackoff, NoRetry, RetryPolicy, RetrySafety, retry_safety
-from ._upload import UploadedFile
 from ._version import __version__
-from ._watch import StatisticChange, Watch
-from ._webhook import parse_webhook
+
+if TYPE_CHECKING:
+    from ._api import *  # noqa: F403 (the names below, for type checkers)
 
 # A library leaves output to the application: with no logging configured,
 # greenstatus's records go nowhere (not to logging's last-resort stderr handler).
@@ -153,10 +101,27 @@ __all__ = [
     "scrub_sentry_event",
 ]
 
-# Tracebacks and reprs read ``greenstatus.RateLimitError``, not the private module.
-for _name in __all__:
-    _obj = globals()[_name]
-    # issubclass(type(...), type): on 3.10 a generic alias passes isinstance(..., type).
-    if issubclass(type(_obj), type) or inspect.isfunction(_obj):
-        _obj.__module__ = __name__
-del _name, _obj
+
+def __getattr__(name: str) -> object:
+    """The public names load on first use (PEP 562), all at once: every one of
+    them then reads as ``greenstatus.<name>``, as if imported eagerly."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import _api
+
+    for public in _LAZY:
+        obj = getattr(_api, public)
+        # Tracebacks and reprs read ``greenstatus.RateLimitError``, not the
+        # private module. issubclass(type(...), type): on 3.10 a generic
+        # alias passes isinstance(..., type).
+        if issubclass(type(obj), type) or inspect.isfunction(obj):
+            obj.__module__ = __name__
+        globals()[public] = obj
+    return globals()[name]
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+_LAZY = frozenset(__all__) - {"__version__"}

@@ -6,31 +6,54 @@ are usage errors."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from ._cli_output import UsageError
 from ._client import AsyncStatusClient
 from ._exceptions import GreenStatusError
+from ._http import create_short_lived_client
 from ._instance import DEFAULT_API_URL, DEFAULT_MEDIA_URL
 from ._retry import ExponentialBackoff
 
 __all__ = ["checked", "client_from", "decode"]
 
 
-def client_from(args: argparse.Namespace, *, credentials: bool = True) -> AsyncStatusClient:
-    """A client from the options and the environment. Without ``credentials``
-    (a link check, which never calls GREEN-API) none are read."""
+@contextlib.asynccontextmanager
+async def client_from(
+    args: argparse.Namespace, *, credentials: bool = True
+) -> AsyncIterator[AsyncStatusClient]:
+    """A client from the options and the environment, closed on leaving.
+    Without ``credentials`` (a link check, which never calls GREEN-API) none
+    are read.
+
+    It sends on httpx's own transport (``create_short_lived_client``): a
+    command makes a request or a few and exits, and loading aiohttp for them
+    would take longer than the requests."""
+    http = create_short_lived_client()
+    try:
+        async with _client_from(args, http, credentials=credentials) as client:
+            yield client
+    finally:
+        await http.aclose()
+
+
+def _client_from(
+    args: argparse.Namespace, http: httpx.AsyncClient, *, credentials: bool
+) -> AsyncStatusClient:
     env = os.environ
     if not credentials:
         # A stand-in token no link can hold: the check refuses links holding the token.
         # The API URL still counts: links on its host pass as GREEN-API's own do.
         api_url = args.api_url or env.get("GREEN_API_URL") or DEFAULT_API_URL
         try:
-            return AsyncStatusClient("0", secrets.token_hex(16), api_url=api_url)
+            return AsyncStatusClient("0", secrets.token_hex(16), api_url=api_url, http_client=http)
         except ValueError as error:
             raise UsageError(str(error), "api_url") from None
     id_instance = args.id_instance or env.get("GREEN_API_ID_INSTANCE")
@@ -54,6 +77,7 @@ def client_from(args: argparse.Namespace, *, credentials: bool = True) -> AsyncS
             retry=ExponentialBackoff(max_attempts=args.max_attempts),
             check_links=getattr(args, "check_links", False),
             check_audience=getattr(args, "check_audience", False),
+            http_client=http,
         )
     except ValueError as error:
         raise UsageError(str(error)) from None

@@ -4,23 +4,31 @@ it runs, and the options common to all of them."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ._cli_audience import audience
-from ._cli_batch import send_batch
-from ._cli_demo import demo
-from ._cli_doctor import doctor
-from ._cli_send import check_link, send
-from ._cli_statuses import delete, incoming, outgoing, stats
-from ._cli_watch import watch
+from ._methods import DEFAULT_INCOMING_INTERVAL, DEFAULT_STATISTIC_INTERVAL
 from ._requests import Font, MediaStatus, TextStatus, VoiceStatus
 from ._retry import ExponentialBackoff
 from ._version import __version__
-from ._watch import DEFAULT_INCOMING_INTERVAL, DEFAULT_STATISTIC_INTERVAL
 
 __all__ = ["build_parser"]
+
+Run = Callable[[argparse.Namespace, Any], Awaitable[int]]
+
+
+def _run_later(where: str) -> Run:
+    """A command's function (``module:function``), imported when the command
+    runs: ``--help``, ``--version`` and each command load only their own."""
+    module, _, function = where.partition(":")
+
+    async def run(args: argparse.Namespace, out: Any) -> int:
+        found: Run = getattr(importlib.import_module(f"greenstatus.{module}"), function)
+        return await found(args, out)
+
+    return run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,13 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(parser, argparse_default=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, run: Callable[..., Awaitable[int]], help_text: str) -> Any:
+    def command(name: str, run: str, help_text: str) -> Any:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         _add_common(sub, argparse_default=False)
-        sub.set_defaults(run=run)
+        sub.set_defaults(run=_run_later(run))
         return sub
 
-    text = command("send-text", send, "send a text status")
+    text = command("send-text", "_cli_send:send", "send a text status")
     text.set_defaults(kind=TextStatus)
     text.add_argument("message")
     text.add_argument("--background-color", metavar="HEX")
@@ -49,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     file_help = "a direct link to the file, or a local file to upload first"
     name_help = "the file's name with its extension; by default the link's or the file's own"
-    voice = command("send-voice", send, "send a voice status (.mp3 or .wav)")
+    voice = command("send-voice", "_cli_send:send", "send a voice status (.mp3 or .wav)")
     voice.set_defaults(kind=VoiceStatus)
     voice.add_argument("url_file", metavar="URL_FILE|PATH", help=file_help)
     voice.add_argument("--file-name", metavar="NAME", help=name_help)
@@ -63,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_participants(voice)
     _add_check_links(voice)
 
-    media = command("send-media", send, "send a picture or video status")
+    media = command("send-media", "_cli_send:send", "send a picture or video status")
     media.set_defaults(kind=MediaStatus)
     media.add_argument("url_file", metavar="URL_FILE|PATH", help=file_help)
     media.add_argument("--file-name", metavar="NAME", help=name_help)
@@ -82,12 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_participants(media)
     _add_check_links(media)
 
-    link = command("check-link", check_link, "check that a link will show as a status")
+    link = command("check-link", "_cli_send:check_link", "check that a link will show as a status")
     link.add_argument("url_file", metavar="URL_FILE")
     link.add_argument("--kind", choices=("voice", "media"), required=True)
-    command("doctor", doctor, "check that the instance can post statuses people see")
+    command("doctor", "_cli_doctor:doctor", "check that the instance can post statuses people see")
     command(
-        "audience", audience, "who a status reaches: all contacts, or the participants given"
+        "audience",
+        "_cli_audience:audience",
+        "who a status reaches: all contacts, or the participants given",
     ).add_argument(
         "participants",
         nargs="*",
@@ -95,11 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="chat ids or phone numbers, country code first; none: all contacts",
     )
 
-    command("delete", delete, "delete a status").add_argument("id_message", metavar="ID_MESSAGE")
-    command("stats", stats, "who a status reached").add_argument("id_message", metavar="ID_MESSAGE")
+    command("delete", "_cli_statuses:delete", "delete a status").add_argument(
+        "id_message", metavar="ID_MESSAGE"
+    )
+    command("stats", "_cli_statuses:stats", "who a status reached").add_argument(
+        "id_message", metavar="ID_MESSAGE"
+    )
     watching = command(
         "watch",
-        watch,
+        "_cli_watch:watch",
         "who receives and reads a status, live, until all have read it or --until",
     )
     watching.add_argument("id_message", metavar="ID_MESSAGE")
@@ -119,8 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lists: dict[str, argparse.ArgumentParser] = {}
     for name, run, what in (
-        ("incoming", incoming, "statuses your contacts posted"),
-        ("outgoing", outgoing, "statuses this account posted"),
+        ("incoming", "_cli_statuses:incoming", "statuses your contacts posted"),
+        ("outgoing", "_cli_statuses:outgoing", "statuses this account posted"),
     ):
         lists[name] = command(name, run, what)
         lists[name].add_argument("--minutes", type=int, metavar="N")
@@ -137,11 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
         f"{DEFAULT_INCOMING_INTERVAL:g}",
     )
 
-    batch = command("send-batch", send_batch, "send statuses from a JSON Lines file")
+    batch = command("send-batch", "_cli_batch:send_batch", "send statuses from a JSON Lines file")
     batch.add_argument("file", metavar="FILE|-")
     _add_check_links(batch)
     _add_check_audience(batch)
-    command("demo", demo, "send to an offline fake GREEN-API on loopback and show it")
+    command("demo", "_cli_demo:demo", "send to an offline fake GREEN-API on loopback and show it")
     return parser
 
 

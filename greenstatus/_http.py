@@ -27,16 +27,21 @@ import logging
 import ssl
 import warnings
 import weakref
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import aiohttp
 import attrs
 import httpx
-from httpx_aiohttp import AiohttpTransport
 
 from ._pool_gate import PoolGate, ReleasingStream
 from ._version import __version__
 from ._write_timeout import may_stall_writing, send_watching_writes
+
+if TYPE_CHECKING:
+    # Loaded on the first request on asyncio, not on import: aiohttp is most
+    # of a cold start (its connector builds SSL contexts as it is imported),
+    # and a command line's one request, or a client on trio, does without.
+    import aiohttp
+    from httpx_aiohttp import AiohttpTransport
 
 __all__ = ["DEFAULT_LIMITS", "DEFAULT_TIMEOUT", "create_http_client"]
 
@@ -114,6 +119,35 @@ def create_http_client(
     await http.aclose()  # yours: greenstatus never closes a client it was given
     ```
     """
+    return _create(
+        kwargs,
+        max_connections_per_host=max_connections_per_host,
+        max_requests_per_instance=max_requests_per_instance,
+        aiohttp_on_asyncio=True,
+    )
+
+
+def create_short_lived_client(**kwargs: object) -> httpx.AsyncClient:
+    """``create_http_client``'s kind of client for a process that makes a
+    request or a few and exits (the command line): on httpx's own transport
+    on every event loop. aiohttp's pool pays off only under load, and loading
+    aiohttp takes longer than a request (its connector builds SSL contexts as
+    it is imported). One instance's: no shares."""
+    return _create(
+        kwargs,
+        max_connections_per_host=None,
+        max_requests_per_instance=None,
+        aiohttp_on_asyncio=False,
+    )
+
+
+def _create(
+    kwargs: dict[str, object],
+    *,
+    max_connections_per_host: int | _HostShare | None,
+    max_requests_per_instance: int | None,
+    aiohttp_on_asyncio: bool,
+) -> httpx.AsyncClient:
     options = cast("dict[str, Any]", kwargs)
     options.setdefault("timeout", DEFAULT_TIMEOUT)
     options.setdefault("limits", DEFAULT_LIMITS)
@@ -127,7 +161,7 @@ def create_http_client(
         ),
         max_requests_per_instance=_positive("max_requests_per_instance", max_requests_per_instance),
     )
-    client = _EventLoopClient(shares, headers=headers, **options)
+    client = _EventLoopClient(shares, aiohttp_on_asyncio, headers=headers, **options)
     if "cookies" not in options:
         # httpx reads every answer for Set-Cookie through the standard library's
         # cookie machinery, about a tenth of a request's CPU here, and
@@ -191,9 +225,10 @@ class _EventLoopClient(httpx.AsyncClient):
 
     _keeps_answer_cookies = True
 
-    def __init__(self, shares: _PoolShares, **options: Any) -> None:
+    def __init__(self, shares: _PoolShares, aiohttp_on_asyncio: bool, **options: Any) -> None:
         # httpx builds the transports inside its __init__, through the hooks below.
         self._shares = shares
+        self._aiohttp_on_asyncio = aiohttp_on_asyncio
         super().__init__(**options)
 
     @property
@@ -221,6 +256,7 @@ class _EventLoopClient(httpx.AsyncClient):
             return transport
         return EventLoopTransport(
             self._shares.gate(limits),
+            aiohttp_on_asyncio=self._aiohttp_on_asyncio,
             verify=verify,
             cert=cert,
             trust_env=trust_env,
@@ -244,7 +280,8 @@ class _EventLoopClient(httpx.AsyncClient):
         # as with plain httpx, says at once when socksio is missing).
         return EventLoopTransport(
             self._shares.gate(limits),
-            aiohttp_on_asyncio=not proxy.url.scheme.startswith("socks"),
+            aiohttp_on_asyncio=self._aiohttp_on_asyncio
+            and not proxy.url.scheme.startswith("socks"),
             verify=verify,
             cert=cert,
             trust_env=trust_env,
@@ -267,9 +304,12 @@ class EventLoopTransport(httpx.AsyncBaseTransport):
         self._watch_writes = False
         self._unclosed: weakref.finalize[[], EventLoopTransport] | None = None
         if not aiohttp_on_asyncio:
-            # Made at once, as httpx makes it: a SOCKS proxy without socksio is
-            # refused when the client is created, not on its first request.
-            self._inner = httpx.AsyncHTTPTransport(**options)
+            # httpx's own on every loop, made at once as httpx makes it: a SOCKS
+            # proxy without socksio is refused when the client is created, not
+            # on its first request.
+            own = httpx.AsyncHTTPTransport(**options)
+            self._unclosed = weakref.finalize(self, _UnclosedPool(own).close_quietly)
+            self._inner = own
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         release = await self._gate.enter(request)
@@ -287,6 +327,8 @@ class EventLoopTransport(httpx.AsyncBaseTransport):
 
     def _open(self) -> httpx.AsyncBaseTransport:
         if on_asyncio():
+            from httpx_aiohttp import AiohttpTransport
+
             transport = AiohttpTransport(**self._options)
             leak = _UnclosedSession()
             transport.client = lambda: leak.opened(_aiohttp_session(transport))
@@ -386,6 +428,8 @@ def _warn_unclosed() -> None:
 def _aiohttp_session(transport: AiohttpTransport) -> aiohttp.ClientSession:
     """The session under httpx-aiohttp, as it makes it but with no cookie jar:
     cookies are the httpx client's business, kept once, in its own jar."""
+    import aiohttp
+
     limits = transport.limits
     connector = aiohttp.TCPConnector(
         limit=limits.max_connections or 0,

@@ -10,6 +10,8 @@ import attrs
 
 __all__ = [
     "ALL_METHODS",
+    "DEFAULT_INCOMING_INTERVAL",
+    "DEFAULT_STATISTIC_INTERVAL",
     "DELETE_NOTIFICATION",
     "DELETE_STATUS",
     "DOCUMENTED_RATE_LIMITS",
@@ -66,6 +68,10 @@ _LIST_ANSWER_MAX = 64 * 1024 * 1024
 GET_STATUS_STATISTIC = ApiMethod("getStatusStatistic", "GET", 1, answer_max=_LIST_ANSWER_MAX)
 GET_INCOMING_STATUSES = ApiMethod("getIncomingStatuses", "GET", 1, answer_max=_LIST_ANSWER_MAX)
 GET_OUTGOING_STATUSES = ApiMethod("getOutgoingStatuses", "GET", 1, answer_max=_LIST_ANSWER_MAX)
+DEFAULT_STATISTIC_INTERVAL = 5.0
+"""Seconds between two polls of one status's statistic (watchers)."""
+DEFAULT_INCOMING_INTERVAL = 10.0
+"""Seconds between two polls of contacts' statuses (watchers)."""
 # No documented rate: uploads are limited by their size (100 MB) instead.
 UPLOAD_FILE = ApiMethod("uploadFile", "POST", None, Host.MEDIA)
 # What a sender needs of its instance: not status methods, 1 request/s each.

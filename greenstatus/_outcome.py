@@ -41,7 +41,6 @@ from ._redaction import safe_str, scrub, scrub_exception, scrub_value
 from ._retry_after import parse_retry_after
 
 __all__ = [
-    "TRANSPORT_ERRORS",
     "CallProgress",
     "attempt_timed_out",
     "closed_during",
@@ -51,6 +50,7 @@ __all__ = [
     "past_deadline",
     "result_of",
     "status_error",
+    "transport_errors",
     "unexpected_error",
 ]
 

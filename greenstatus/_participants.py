@@ -8,11 +8,12 @@ import enum
 import functools
 import re
 from collections.abc import Iterable
-from typing import Final, TypeAlias
-
-import phonenumbers
+from typing import TYPE_CHECKING, Final, TypeAlias
 
 from ._exceptions import AudienceError, InvalidStatusError
+
+if TYPE_CHECKING:
+    import phonenumbers
 
 __all__ = [
     "ALL_CONTACTS",
@@ -131,6 +132,10 @@ def chat_number(chat_id: str) -> str:
 
 
 def _parse(digits: str) -> phonenumbers.PhoneNumber | None:
+    # libphonenumber and its metadata are loaded with the first number
+    # checked, not with greenstatus: a cron job's one text status needs none.
+    import phonenumbers
+
     try:
         return phonenumbers.parse("+" + digits)
     except phonenumbers.NumberParseException:
@@ -144,6 +149,8 @@ def _parse(digits: str) -> phonenumbers.PhoneNumber | None:
 def _possible_number(digits: str) -> bool:
     """Whether ``digits`` (country code first) can be a phone number there: a
     known country code and a length that country's numbers can have."""
+    import phonenumbers
+
     number = _parse(digits)
     return number is not None and bool(phonenumbers.is_possible_number(number))
 
@@ -155,6 +162,8 @@ def _valid_number(digits: str) -> str | None:
     none. A trunk prefix typed after the country code, ``+44 (0)7911...`` or
     ``+7 8 900...``, is dropped as the parser drops it: the number sent is
     the one checked."""
+    import phonenumbers
+
     number = _parse(digits)
     if number is None or not phonenumbers.is_valid_number(number):
         return None

@@ -29,7 +29,13 @@ from ._exceptions import (
     RateLimiterUnavailableError,
     ServerError,
 )
-from ._methods import GET_INCOMING_STATUSES, GET_STATUS_STATISTIC, ApiMethod
+from ._methods import (
+    DEFAULT_INCOMING_INTERVAL,
+    DEFAULT_STATISTIC_INTERVAL,
+    GET_INCOMING_STATUSES,
+    GET_STATUS_STATISTIC,
+    ApiMethod,
+)
 from ._outcome import CallProgress, closed_during
 from ._pipeline import Pipeline
 from ._results import IncomingStatus, parse_incoming, parse_statistic
@@ -49,10 +55,6 @@ T = TypeVar("T")
 
 STATUS_LIFETIME = 24 * 60 * 60.0
 """A status shows for 24 hours: a watcher's default end, from its first sight."""
-DEFAULT_STATISTIC_INTERVAL = 5.0
-"""Seconds between two polls of one status's statistic."""
-DEFAULT_INCOMING_INTERVAL = 10.0
-"""Seconds between two polls of contacts' statuses."""
 # The order a recipient's state moves in; a state GREEN-API adds later ranks
 # with none of these and is reported whenever it differs.
 _RANKS = {"sent": 1, "delivered": 2, "read": 3}
