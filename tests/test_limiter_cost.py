@@ -15,6 +15,7 @@ import pytest
 
 from greenstatus import InProcessRateLimiter, RatePlace, RateRequest
 from greenstatus._ratelimit import MARGIN, WINDOW
+from greenstatus.testing import FakeClock
 
 pytestmark = pytest.mark.anyio
 
@@ -202,3 +203,48 @@ async def test_places_are_taken_exactly_when_the_definition_says(seed: int) -> N
                 in_flight.append(await limiter.acquire(request))
                 taken.append(clock.time)
     assert taken == model_times(script, limit)
+
+
+# -- the place taken at once, when nobody waits, overtakes no one --------------------
+
+
+async def test_a_newcomer_never_takes_the_place_a_waiter_was_woken_for() -> None:
+    clock = FakeClock(start=1000.0, autojump=False)
+    limiter = InProcessRateLimiter(clock)
+    request = RateRequest(ID, "sendTextStatus", 1, hold=10.0)
+    order: list[str] = []
+    await (await limiter.acquire(request)).release()  # the one place counts 1.01 s
+
+    async def waiter() -> None:
+        place = await limiter.acquire(request)
+        order.append("waiter")
+        await place.release()
+
+    async def next_window() -> None:
+        await anyio.wait_all_tasks_blocked()
+        clock.advance(1.05)
+
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as group:
+            group.start_soon(waiter)
+            await anyio.wait_all_tasks_blocked()
+            clock.advance(1.05)  # the place is free: the waiter is woken, not yet run
+            group.start_soon(next_window)
+            place = await limiter.acquire(request)  # a newcomer, before the waiter runs
+            order.append("newcomer")
+            await place.release()
+    assert order == ["waiter", "newcomer"]
+    assert clock.time == 1000.0 + 1.05 + 1.05  # a window after the waiter's place
+
+
+async def test_a_caller_already_cancelled_takes_no_place() -> None:
+    clock = FakeClock(start=1000.0, autojump=False)
+    limiter = InProcessRateLimiter(clock)
+    request = RateRequest(ID, "sendTextStatus", 1, hold=10.0)
+    with anyio.CancelScope() as scope:
+        scope.cancel()
+        await limiter.acquire(request)
+        raise AssertionError("a cancelled caller was given a place")
+    with anyio.fail_after(5):
+        await limiter.acquire(request)  # the one place is still free
+    assert clock.sleeps == []
