@@ -36,7 +36,6 @@ from ._exceptions import (
     UnexpectedError,
 )
 from ._instance_state import not_ready_state
-from ._readiness import not_ready_advice
 from ._redaction import safe_str, scrub, scrub_exception, scrub_value
 from ._retry_after import parse_retry_after
 
@@ -305,6 +304,8 @@ def status_error(
     message = scrub(f"{api_method} answered {code} {reason}: {excerpt or '(empty body)'}", secret)
     state = not_ready_state(excerpt) if code == 400 else None
     if state is not None:
+        from ._readiness import not_ready_advice  # a not-ready instance is rare
+
         message = f"{message}. {not_ready_advice(state)}"
     headers = httpx.Headers(
         [(name, scrub(value, secret)) for name, value in answer.headers.multi_items()]
