@@ -13,6 +13,7 @@ from ._audience_step import send_status
 from ._exceptions import ClientClosedError, GreenStatusError, UnexpectedError
 from ._hooks import OnResult, run_hook
 from ._instance import Instance
+from ._methods import Host
 from ._pipeline import Pipeline
 from ._redaction import safe_str, scrub, scrub_exception
 from ._requests import Status
@@ -32,8 +33,14 @@ async def send_all(
     on_result: OnResult | None,
     retry: RetryPolicy | None,
 ) -> list[SendResult]:
-    """Send ``statuses`` with at most ``limit`` in flight; a failed status
-    becomes a result with ``error`` set and never stops the others."""
+    """Send ``statuses`` with at most ``limit`` in flight (and no more than
+    the HTTP client's cap lets through at once); a failed status becomes a
+    result with ``error`` set and never stops the others."""
+    ceiling = pipeline.session.pool.gate(Host.API, pipeline.instance).ceiling
+    if ceiling is not None:
+        # More workers than the HTTP client may have in flight would only wait
+        # at its gate (``_in_flight``).
+        limit = min(limit, ceiling)
     results: list[SendResult | None] = [None] * len(statuses)
     queue = iter(enumerate(statuses))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn
 
 import attrs
 import httpx
@@ -97,6 +97,15 @@ class AsyncStatusClient(
         check_audience: before a status with ``participants`` is sent, refuse
             each participant it would not reach (``AudienceError``), from the
             instance's contacts, fetched once and remembered for 5 minutes.
+        max_in_flight: the most requests of this client in flight at once
+            through its HTTP client. ``"auto"``, the default, caps only httpx's
+            own transport (httpcore's pool, which sends fewer per second the
+            more are in flight): at what sends the most, measured as it goes,
+            up to 64; greenstatus's own client on asyncio and
+            httpx-aiohttp's transport are not capped. A number caps any
+            transport at it; ``None`` caps nothing. Clients on one
+            ``http_client`` with the same setting share the cap, and
+            ``send_all`` runs no more sends at once than it.
     """
 
     def __init__(
@@ -118,6 +127,7 @@ class AsyncStatusClient(
         check_links: bool = False,
         rate_limiter: RateLimiter | None = None,
         check_audience: bool = False,
+        max_in_flight: int | Literal["auto"] | None = "auto",
     ) -> None:
         # Held so that vars(), reprs and pickles never carry it, and dropped
         # from this frame's locals, which an error tool records should any
@@ -141,6 +151,7 @@ class AsyncStatusClient(
                 rate_limiter=rate_limiter,
                 http_client=http_client,
                 transport=transport,
+                max_in_flight=max_in_flight,
             ),
             options.timeout,
         )
@@ -176,6 +187,7 @@ class AsyncStatusClient(
         check_links: bool = False,
         rate_limiter: RateLimiter | None = None,
         check_audience: bool = False,
+        max_in_flight: int | Literal["auto"] | None = "auto",
         environ: Mapping[str, str] | None = None,
     ) -> AsyncStatusClient:
         """A client from ``GREEN_API_ID_INSTANCE``, ``GREEN_API_TOKEN`` and, when set,
@@ -201,6 +213,7 @@ class AsyncStatusClient(
             check_links=check_links,
             rate_limiter=rate_limiter,
             check_audience=check_audience,
+            max_in_flight=max_in_flight,
         )
 
     def with_options(

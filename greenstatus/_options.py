@@ -11,7 +11,7 @@ The constructor, ``from_env`` and ``with_options`` take these as keywords;
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, TypeAlias
 
 import attrs
 import httpx
@@ -26,6 +26,7 @@ from ._validators import positive_number, whole_number_at_least
 __all__ = [
     "DEFAULT_MAX_CONCURRENCY",
     "ClientOptions",
+    "MaxInFlight",
     "PoolOptions",
     "check_concurrency",
     "check_in_order",
@@ -141,6 +142,17 @@ def _rate_limits(rate_limits: Mapping[str, int | None] | None) -> Mapping[str, i
     return merged
 
 
+MaxInFlight: TypeAlias = "int | Literal['auto'] | None"
+
+
+def _max_in_flight(value: MaxInFlight) -> MaxInFlight:
+    if value is None or value == "auto":
+        return value
+    return whole_number_at_least(
+        "max_in_flight", value, 1, expected='a whole number of at least 1, "auto" or None'
+    )
+
+
 def _rate_limiter(limiter: RateLimiter | None) -> RateLimiter | None:
     if limiter is not None and not callable(getattr(limiter, "acquire", None)):
         raise TypeError(
@@ -171,6 +183,12 @@ class PoolOptions:
     """Your own ``httpx.AsyncClient``, never closed by greenstatus."""
     transport: httpx.AsyncBaseTransport | None = None
     """A transport for the client greenstatus creates."""
+    max_in_flight: MaxInFlight = attrs.field(default="auto", converter=_max_in_flight)
+    """The most requests in flight at once through the HTTP client (see
+    ``_in_flight``): ``"auto"`` caps httpx's own transport (httpcore's pool)
+    at what sends the most, up to 64, and nothing else; a number caps any
+    transport at it; ``None`` caps nothing. Shared by the clients on one HTTP
+    client with the same setting."""
 
     def __attrs_post_init__(self) -> None:
         if self.http_client is not None and self.transport is not None:

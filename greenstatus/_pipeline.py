@@ -244,7 +244,12 @@ class Pipeline:
         attempt = 0
         while True:
             attempt += 1
-            async with self._place(method) as bound:
+            # A place in flight first (a request waiting there was not sent),
+            # then the rate-limit place, held from just before the request.
+            async with (
+                self.session.pool.gate(method.host, self.instance),
+                self._place(method) as bound,
+            ):
                 if self.session.is_closed:
                     raise closed_during(method.name, progress, url)
                 progress.in_flight = True

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import anyio
 import attrs
@@ -20,10 +21,15 @@ import httpx
 from ._clock import Clock
 from ._contact_memory import ContactMemory
 from ._http import DEFAULT_LIMITS, DEFAULT_TIMEOUT, create_http_client
+from ._in_flight import Gate, gate_for
 from ._links import LinkChecker
-from ._options import PoolOptions
+from ._methods import Host
+from ._options import MaxInFlight, PoolOptions
 from ._outcome import CallProgress
 from ._ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from ._instance import Instance
 
 __all__ = ["Pool", "Session"]
 
@@ -50,14 +56,20 @@ class Pool:
     calls: dict[anyio.CancelScope, tuple[Session, CallProgress]] = attrs.field(factory=dict)
     """The calls under way, each in a scope that closing its client (or the
     pool) cancels while it waits, with the session that made it."""
+    in_flight_cap: MaxInFlight = "auto"
+    """``max_in_flight``: how many requests may be in flight through ``http``."""
+    gates: dict[Host, Gate] = attrs.field(factory=dict)
+    """The gate of the requests to each of the instance's hosts (``_in_flight``),
+    found on the first call to it."""
 
     @classmethod
     def create(cls, options: PoolOptions, timeout: httpx.Timeout | None) -> Pool:
         """The pool of a new client: the user's ``http_client`` as it is, or
         greenstatus's own, on ``transport`` when given."""
         limiter, limits, clock = options.limiter(), options.rate_limits, options.clock
+        cap = options.max_in_flight
         if options.http_client is not None:
-            return cls(options.http_client, False, None, limiter, limits, clock)
+            return cls(options.http_client, False, None, limiter, limits, clock, in_flight_cap=cap)
         # A pool of one instance's own: the shares that keep a stuck instance
         # from holding a shared pool would only hold this one back.
         http = create_http_client(
@@ -67,7 +79,17 @@ class Pool:
             max_requests_per_instance=None,
         )
         own_pool = DEFAULT_LIMITS.max_connections if options.transport is None else None
-        return cls(http, True, own_pool, limiter, limits, clock)
+        return cls(http, True, own_pool, limiter, limits, clock, in_flight_cap=cap)
+
+    def gate(self, host: Host, instance: Instance) -> Gate:
+        """The gate a request to ``instance``'s ``host`` waits at before its
+        rate-limit place (``_in_flight``); inside the event loop."""
+        try:
+            return self.gates[host]
+        except KeyError:
+            gate = gate_for(self.http, host, instance, self.in_flight_cap, owned=self.owned)
+            self.gates[host] = gate
+            return gate
 
     def check_event_loop(self) -> None:
         loop = _running_loop()

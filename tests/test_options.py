@@ -92,6 +92,7 @@ def test_each_shared_option_reaches_the_pool_from_env_as_from_the_constructor(na
         "rate_limiter": InProcessRateLimiter(FakeClock()),
         "http_client": httpx.AsyncClient(transport=fake.transport()),
         "transport": fake.transport(),
+        "max_in_flight": 8,
     }
     value = given[name]
     pools = [
@@ -105,6 +106,7 @@ def test_each_shared_option_reaches_the_pool_from_env_as_from_the_constructor(na
             "rate_limiter": pool.limiter,
             "http_client": pool.http,
             "transport": pool.http._transport,
+            "max_in_flight": pool.in_flight_cap,
         }
         assert reached[name] is value
 

@@ -18,7 +18,13 @@ import anyio
 import httpx
 import pytest
 
-from greenstatus import APIConnectionError, AsyncStatusClient, NoRetry, create_http_client
+from greenstatus import (
+    APIConnectionError,
+    AsyncStatusClient,
+    ClientClosedError,
+    NoRetry,
+    create_http_client,
+)
 from tests import loopback
 from tests.conftest import TOKEN
 
@@ -114,14 +120,31 @@ async def test_closing_a_shared_pool_under_calls_fails_the_waiting_ones_as_not_s
 
 
 async def test_closing_a_client_under_its_own_calls_fails_the_waiting_ones_as_not_sent(
-    slow_server: loopback.Server,
+    slow_server: loopback.Server, anyio_backend: str
 ) -> None:
     client = AsyncStatusClient(
         ID_INSTANCE, TOKEN, api_url=slow_server.url, retry=NoRetry(), rate_limits=None
     )
-    outcomes = await outcomes_of_closing_mid_way(client, slow_server, client.aclose, in_flight=64)
-    assert len(slow_server.requests) == 64  # its own pool: one instance may use all of it
-    assert_honest(outcomes, slow_server)
+    if anyio_backend == "asyncio":
+        outcomes = await outcomes_of_closing_mid_way(
+            client, slow_server, client.aclose, in_flight=64
+        )
+        assert len(slow_server.requests) == 64  # its own pool: one instance may use all of it
+        assert_honest(outcomes, slow_server)
+        return
+    # On trio its own client sends through httpx's own transport, whose
+    # requests in flight greenstatus caps (``max_in_flight="auto"``, starting
+    # at 8): the others wait at that cap, and the close ends them as not sent.
+    outcomes = await outcomes_of_closing_mid_way(client, slow_server, client.aclose, in_flight=8)
+    on_the_wire = len(slow_server.requests)
+    assert 8 <= on_the_wire < CALLS
+    assert len(outcomes) == CALLS
+    waited = [error for error in outcomes if type(error) is ClientClosedError]
+    assert len(waited) == CALLS - on_the_wire
+    assert not any(error.request_sent for error in waited)
+    cut = [error for error in outcomes if type(error) is APIConnectionError]
+    assert len(cut) == on_the_wire
+    assert all(error.request_sent for error in cut)
 
 
 async def test_a_request_after_the_pool_closed_fails_as_not_sent_at_once() -> None:
