@@ -1,6 +1,8 @@
 """One benchmark contender, run in a process of its own by ``run.py``.
 
     python benchmarks/contenders.py NAME URL IN_FLIGHT COUNT
+    (NAME: greenstatus, greenstatus-plain-httpx[-uncapped], httpx-loop, aiohttp,
+    official-sdk)
     python benchmarks/contenders.py platform URL INSTANCES SECONDS
 
 Sends COUNT sendVoiceStatus POSTs with IN_FLIGHT at once to URL and prints one
@@ -21,6 +23,10 @@ import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import httpx
 
 ID_INSTANCE = "1101000001"
 TOKEN = "benchmark-token-0123456789abcdef"
@@ -113,18 +119,56 @@ async def measure(send: Send, count: int, in_flight: int, lag: bool) -> dict[str
 
 
 async def greenstatus_send_all(url: str, count: int, in_flight: int, lag: bool) -> dict[str, float]:
+    # The default client, as users make it.
+    return await _send_all(url, count, in_flight, lag, http=None)
+
+
+async def greenstatus_plain_httpx(
+    url: str, count: int, in_flight: int, lag: bool
+) -> dict[str, float]:
+    """greenstatus on the user's own plain httpx.AsyncClient() (httpx's default
+    transport, httpcore's pool), as a user who passes one makes it: its
+    requests in flight capped by greenstatus (max_in_flight="auto")."""
+    import httpx
+
+    async with httpx.AsyncClient() as http:
+        return await _send_all(url, count, in_flight, lag, http=http)
+
+
+async def greenstatus_plain_httpx_uncapped(
+    url: str, count: int, in_flight: int, lag: bool
+) -> dict[str, float]:
+    """The same with no cap (max_in_flight=None): httpcore's pool at IN_FLIGHT."""
+    import httpx
+
+    async with httpx.AsyncClient() as http:
+        return await _send_all(url, count, in_flight, lag, http=http, max_in_flight=None)
+
+
+async def _send_all(
+    url: str,
+    count: int,
+    in_flight: int,
+    lag: bool,
+    *,
+    http: httpx.AsyncClient | None,
+    max_in_flight: int | Literal["auto"] | None = "auto",
+) -> dict[str, float]:
     from greenstatus import AsyncStatusClient, NoRetry, VoiceStatus
+    from greenstatus._methods import Host
 
     status = VoiceStatus(url_file=PAYLOAD["urlFile"], file_name=PAYLOAD["fileName"])
-    # The default client, as users make it. The rate limiter would hold a real
-    # instance to 5/s: switched off to measure the client itself.
+    # The rate limiter would hold a real instance to 5/s: switched off to
+    # measure the client itself.
     async with AsyncStatusClient(
         ID_INSTANCE,
         TOKEN,
         api_url=url,
+        http_client=http,
         rate_limits=None,
         retry=NoRetry(),
         max_concurrency=in_flight,
+        max_in_flight=max_in_flight,
     ) as client:
 
         async def batch(size: int) -> None:
@@ -140,6 +184,10 @@ async def greenstatus_send_all(url: str, count: int, in_flight: int, lag: bool) 
         result = {"wall": time.perf_counter() - wall_start, "cpu": cpu() - cpu_start}
         if monitor:
             result.update(await monitor.stop())
+        # Where greenstatus's cap on the HTTP client's requests in flight ended
+        # (0: no cap): a private look, for the report.
+        gate = client._pool.gates.get(Host.API)
+        result["cap"] = float(getattr(gate, "limit", 0))
         return result
 
 
@@ -266,6 +314,8 @@ def httpx_limits(instances: int) -> object:
 
 CONTENDERS = {
     "greenstatus": greenstatus_send_all,
+    "greenstatus-plain-httpx": greenstatus_plain_httpx,
+    "greenstatus-plain-httpx-uncapped": greenstatus_plain_httpx_uncapped,
     "httpx-loop": httpx_loop,
     "aiohttp": raw_aiohttp,
     "official-sdk": official_sdk,
