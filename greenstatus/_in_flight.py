@@ -16,8 +16,8 @@ and transport, shared by every ``AsyncStatusClient`` sending through them with
 the same ``max_in_flight``:
 
 - ``"auto"`` (the default) on httpcore's pool: at most ``AUTO_CEILING`` in
-  flight, the limit starting at ``AUTO_START`` and moved a step at a time to
-  whatever sends the most per second (``InFlightGate``, below). Other
+  flight, the limit starting at ``AUTO_START`` and moved to whatever sends
+  the most per second (``InFlightGate``, below). Other
   transports (greenstatus's own on asyncio, httpx-aiohttp's, a mock) get no
   gate. greenstatus's own client on trio runs on httpx's own transport, with
   one instance on it, and is capped the same way; a ``create_http_client()``
@@ -58,9 +58,15 @@ AUTO_CEILING = 64
 httpx's default 100 connections, past which requests queue inside httpcore's
 pool (with 256 in flight against a server answering in 100 to 300 ms, a plain
 client sent 110 requests per second where 64 sent 260)."""
-AUTO_START = 8
-"""Where ``"auto"`` starts: close to the loopback peak (1 to 4) and a few
-steps from what a server answering in hundreds of milliseconds wants."""
+AUTO_START = 2
+"""Where ``"auto"`` starts: at the loopback peak (1 to 3). Every connection
+opened stays in httpcore's pool, rescanned at each request, until it has been
+idle for the pool's keep-alive expiry (5 s): starting at 8 and coming down to
+2 cost a quarter more CPU per request for the seconds that took. Upwards, the
+first steps grow (``Climb``), so a server answering in hundreds of
+milliseconds gets its dozens in flight within a few seconds."""
+_MAX_STRIDE = 4
+"""The most steps one move takes while the limit first climbs."""
 
 _MIN_EPOCH = 0.1
 """Seconds a measurement lasts at least: shorter ones measure the event loop's
@@ -89,26 +95,30 @@ def _steps(ceiling: int) -> tuple[int, ...]:
 
 
 class Climb:
-    """The limit of an adaptive gate, moved a step at a time (``_steps``)
-    between 1 and ``ceiling`` to whatever sends the most per second, by
-    perturbing and observing.
+    """The limit of an adaptive gate, moved between 1 and ``ceiling`` (on
+    ``_steps``) to whatever sends the most per second, by perturbing and
+    observing.
 
     Each measurement gives a rate: one higher than the last keeps the limit
     moving the way it went, a lower one turns it round, and a tie takes it
-    down a step (fewer in flight cost less). A measurement with too few
-    requests waiting behind its answers (``_BUSY``) says nothing about the
-    limit and is left out. One that a waiter's timer ended, with fewer
-    answers than the limit, found the places held by slow answers rather
-    than by the CPU: the limit goes up.
+    down a step (fewer in flight cost less). Until the first turn or tie the
+    limit goes up, each move twice as many steps as the last while the rate
+    keeps rising (up to ``_MAX_STRIDE``), then one step at a time. A
+    measurement with too few requests waiting behind its answers (``_BUSY``)
+    says nothing about the limit and is left out. One that a waiter's timer
+    ended, with fewer answers than the limit, found the places held by slow
+    answers rather than by the CPU: the limit goes up.
     """
 
-    __slots__ = ("_down", "_last_rate", "_step", "_steps")
+    __slots__ = ("_climbing", "_down", "_last_rate", "_step", "_steps", "_stride")
 
     def __init__(self, ceiling: int, start: int) -> None:
         self._steps = _steps(ceiling)
         self._step = max(i for i, step in enumerate(self._steps) if step <= start)
         self._last_rate: float | None = None
-        self._down = True  # where the first move goes: the loopback peak is low
+        self._down = False
+        self._climbing = True  # until the first turn or tie
+        self._stride = 1
 
     @property
     def limit(self) -> int:
@@ -128,8 +138,12 @@ class Climb:
         rate, last = done / elapsed, self._last_rate
         self._last_rate = rate
         if last is None or rate > last * (1 + _TIE):
+            if last is not None and self._climbing:
+                self._stride = min(2 * self._stride, _MAX_STRIDE)
             self._move(down=self._down)  # better (or a first): on the same way
-        elif rate < last * (1 - _TIE):
+            return
+        self._climbing, self._stride = False, 1
+        if rate < last * (1 - _TIE):
             self._move(down=not self._down)
         else:
             self._move(down=True)
@@ -141,7 +155,8 @@ class Climb:
     def _move(self, *, down: bool) -> None:
         self._down = down
         top = len(self._steps) - 1
-        self._step = max(0, self._step - 1) if down else min(top, self._step + 1)
+        step = self._step - self._stride if down else self._step + self._stride
+        self._step = max(0, min(top, step))
 
 
 class _Waiter:

@@ -25,6 +25,7 @@ from greenstatus import (
     NoRetry,
     create_http_client,
 )
+from greenstatus._in_flight import AUTO_START
 from tests import loopback
 from tests.conftest import TOKEN
 
@@ -133,11 +134,13 @@ async def test_closing_a_client_under_its_own_calls_fails_the_waiting_ones_as_no
         assert_honest(outcomes, slow_server)
         return
     # On trio its own client sends through httpx's own transport, whose
-    # requests in flight greenstatus caps (``max_in_flight="auto"``, starting
-    # at 8): the others wait at that cap, and the close ends them as not sent.
-    outcomes = await outcomes_of_closing_mid_way(client, slow_server, client.aclose, in_flight=8)
+    # requests in flight greenstatus caps (``max_in_flight="auto"``): the
+    # others wait at that cap, and the close ends them as not sent.
+    outcomes = await outcomes_of_closing_mid_way(
+        client, slow_server, client.aclose, in_flight=AUTO_START
+    )
     on_the_wire = len(slow_server.requests)
-    assert 8 <= on_the_wire < CALLS
+    assert AUTO_START <= on_the_wire < CALLS
     assert len(outcomes) == CALLS
     waited = [error for error in outcomes if type(error) is ClientClosedError]
     assert len(waited) == CALLS - on_the_wire
