@@ -339,8 +339,8 @@ class AsyncStatusClient(
         from [`with_options`][greenstatus.AsyncStatusClient.with_options] closes only itself.
 
         Every call under way ends as a result or a typed error, never a bare
-        cancellation: one waiting (for the rate limiter, a retry, a link check
-        or a pooled connection) raises
+        cancellation: one waiting (for the rate limiter, a retry, a link check,
+        a place under ``max_in_flight`` or a pooled connection) raises
         [`ClientClosedError`][greenstatus.ClientClosedError] with
         ``request_sent=False`` unless an earlier attempt may have been
         delivered; a request on the wire ends as the closed connection makes
