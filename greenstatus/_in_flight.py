@@ -128,12 +128,12 @@ class Climb:
         """One measurement: ``done`` answers in ``elapsed`` seconds, ``busy``
         of them with a request waiting behind; ``timed_out`` when a waiter's
         timer ended it."""
+        if busy < _BUSY * done:
+            self.forget()
+            return
         if timed_out and done < self.limit:
             self.forget()
             self._move(down=False)
-            return
-        if not timed_out and busy < _BUSY * done:
-            self.forget()
             return
         rate, last = done / elapsed, self._last_rate
         self._last_rate = rate

@@ -31,7 +31,7 @@ from greenstatus import (
     TextStatus,
     create_http_client,
 )
-from greenstatus._in_flight import AUTO_CEILING, AUTO_START, Climb
+from greenstatus._in_flight import AUTO_CEILING, AUTO_START, Climb, InFlightGate
 from tests import loopback
 from tests.conftest import ID_INSTANCE, TOKEN
 
@@ -439,10 +439,11 @@ def test_the_limit_stays_near_a_peak_in_the_middle() -> None:
     assert all(8 <= limit <= 32 for limit in limits[10:])
 
 
-def test_a_measurement_with_few_waiting_moves_nothing() -> None:
+@pytest.mark.parametrize("timed_out", [False, True])
+def test_a_measurement_with_few_waiting_moves_nothing(timed_out: bool) -> None:
     climb = Climb(AUTO_CEILING, AUTO_START)
     for _ in range(10):
-        climb.measured(100, 10, 0.1, timed_out=False)
+        climb.measured(100, 10, 0.1, timed_out=timed_out)
     assert climb.limit == AUTO_START
 
 
@@ -450,3 +451,19 @@ def test_places_held_by_slow_answers_raise_the_limit() -> None:
     climb = Climb(AUTO_CEILING, AUTO_START)
     climb.measured(0, 0, 1.0, timed_out=True)
     assert climb.limit > AUTO_START
+
+
+async def test_a_gate_whose_places_slow_answers_hold_lets_more_through() -> None:
+    now = [0.0]
+    gate = InFlightGate(AUTO_CEILING, Climb(AUTO_CEILING, AUTO_START), now=lambda: now[0])
+    for _ in range(AUTO_START):
+        await gate.__aenter__()  # held, never answered
+    with anyio.fail_after(BOUND):
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(gate.__aenter__)
+            await anyio.wait_all_tasks_blocked()
+            now[0] += 1.0  # a second with requests waiting and no answer
+            # The waiter's timer (a second later, on the event loop's clock)
+            # finds that, and lets it through.
+    assert gate.limit > AUTO_START
+    assert gate.in_flight == AUTO_START + 1
