@@ -1,0 +1,233 @@
+"""RedisRateLimiter's script calls, counted at a real redis-server (INFO
+commandstats): about one per send or fewer, with the same guarantees. A
+released place reaches Redis with the next call, or by one of its own when
+nothing else would carry it; a cancelled waiter still leaves the queue; aclose
+tells what is left. Counted and read from Redis, never timed."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import cast
+
+import anyio
+import pytest
+import redis
+
+from greenstatus import NoRetry, RateRequest, RedisRateLimiter, TextStatus
+from greenstatus.testing import FakeGreenAPI
+
+from .conftest import fake_client
+from .redis_server import RedisServer, redis_server
+
+pytestmark = pytest.mark.anyio
+
+ID = "1101000002"
+METHOD = "sendTextStatus"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # redis-py's asyncio client
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RedisServer]:
+    with redis_server() as started:
+        yield started
+
+
+@pytest.fixture
+def admin(server: RedisServer) -> Iterator[redis.Redis]:
+    with server.client() as client:
+        client.flushall()
+        yield client
+
+
+@pytest.fixture
+async def limiter(server: RedisServer, admin: redis.Redis) -> AsyncIterator[RedisRateLimiter]:
+    limiter = RedisRateLimiter(server.url)
+    # The scripts loaded, so that every call counted is one EVALSHA.
+    await (await limiter.acquire(request(1, method="getSettings"))).release()
+    yield limiter
+    await limiter.aclose()
+
+
+def request(limit: int, hold: float = 60.0, method: str = METHOD) -> RateRequest:
+    return RateRequest(ID, method, limit, hold)
+
+
+def script_calls(admin: redis.Redis) -> int:
+    """Script calls Redis has run so far (EVALSHA and EVAL)."""
+    stats = cast("dict[str, dict[str, int]]", admin.info("commandstats"))
+    return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("evalsha", "eval"))
+
+
+def redis_now(admin: redis.Redis) -> float:
+    seconds, micros = cast("tuple[int, int]", admin.time())
+    return seconds + micros / 1_000_000
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Look at Redis until ``condition`` holds, for 5 s at most."""
+    with anyio.fail_after(5):
+        for _ in range(500):
+            if condition():
+                return
+            await anyio.sleep(0.01)
+    raise AssertionError("Redis never showed it")
+
+
+def score(admin: redis.Redis, limiter: RedisRateLimiter, waiter: str) -> float:
+    """When the place of ``waiter`` stops counting, on Redis's clock."""
+    value = admin.zscore(limiter.keys(ID, METHOD)[0], waiter)
+    assert value is not None
+    return float(cast("float", value))
+
+
+async def test_sends_through_a_client_take_at_most_one_call_each(
+    limiter: RedisRateLimiter, admin: redis.Redis
+) -> None:
+    fake = FakeGreenAPI(ID)
+    statuses = [TextStatus(message=f"{n}") for n in range(60)]
+    before = script_calls(admin)
+    async with fake_client(
+        fake, rate_limiter=limiter, retry=NoRetry(), rate_limits={METHOD: 1000}
+    ) as client:
+        with anyio.fail_after(30):
+            results = await client.send_all(statuses, max_concurrency=6)
+    assert all(result.ok for result in results)
+    # An ask per send at most (the releases ride along), and the last release.
+    assert script_calls(admin) - before <= len(statuses) + 1
+    # Every place was told released: none counts its 60 s hold any more.
+    assert admin.zcount(limiter.keys(ID, METHOD)[0], redis_now(admin) + 1.1, "+inf") == 0
+
+
+async def test_places_taken_and_given_back_at_a_steady_pace_cost_one_call_each(
+    limiter: RedisRateLimiter, admin: redis.Redis
+) -> None:
+    before = script_calls(admin)
+
+    async def sender() -> None:
+        for _ in range(20):
+            place = await limiter.acquire(request(1000))
+            await anyio.sleep(0.005)  # the attempt
+            await place.release()
+
+    with anyio.fail_after(30):
+        async with anyio.create_task_group() as group:
+            for _ in range(3):
+                group.start_soon(sender)
+    assert script_calls(admin) - before <= 3 * 20 + 1
+
+
+async def test_asks_that_come_together_go_in_one_call(
+    limiter: RedisRateLimiter, admin: redis.Redis
+) -> None:
+    places: list[object] = []
+
+    async def take() -> None:
+        places.append(await limiter.acquire(request(1000)))
+
+    before = script_calls(admin)
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as group:
+            for _ in range(10):
+                group.start_soon(take)
+    assert len(places) == 10
+    assert script_calls(admin) - before <= 2
+    assert admin.zcard(limiter.keys(ID, METHOD)[0]) == 10
+
+
+async def test_a_release_rides_with_the_next_ask(
+    limiter: RedisRateLimiter, admin: redis.Redis
+) -> None:
+    first = await limiter.acquire(request(5))
+    await limiter.acquire(request(5))  # held: the release below is not the last
+    before = script_calls(admin)
+    await first.release()
+    assert script_calls(admin) == before  # noted, not a call of its own
+    assert score(admin, limiter, first.waiter) > redis_now(admin) + 50  # not told yet
+    await limiter.acquire(request(5))
+    assert script_calls(admin) == before + 1  # the ask carried it
+    assert score(admin, limiter, first.waiter) < redis_now(admin) + 1.1
+
+
+async def test_the_last_place_released_is_told_before_release_returns(
+    limiter: RedisRateLimiter, admin: redis.Redis
+) -> None:
+    place = await limiter.acquire(request(5))
+    await place.release()
+    # Nothing else of this method here would carry it: told at once.
+    assert score(admin, limiter, place.waiter) < redis_now(admin) + 1.1
+
+
+async def test_a_release_no_ask_carries_reaches_redis_by_itself(
+    limiter: RedisRateLimiter, admin: redis.Redis
+) -> None:
+    first = await limiter.acquire(request(5))
+    await limiter.acquire(request(5))  # held throughout, and no one asks
+    await first.release()
+    await until(lambda: score(admin, limiter, first.waiter) < redis_now(admin) + 50)
+    # Freed a window after its release, not when its 60 s hold runs out.
+    assert score(admin, limiter, first.waiter) < redis_now(admin) + 1.1
+
+
+async def test_aclose_tells_the_releases_not_yet_told(
+    server: RedisServer, admin: redis.Redis
+) -> None:
+    limiter = RedisRateLimiter(server.url)
+    first = await limiter.acquire(request(5))
+    await limiter.acquire(request(5))
+    await first.release()
+    assert score(admin, limiter, first.waiter) > redis_now(admin) + 50
+    await limiter.aclose()
+    assert score(admin, limiter, first.waiter) < redis_now(admin) + 1.1
+
+
+async def test_a_cancelled_waiter_has_left_the_queue_when_its_cancellation_ends(
+    limiter: RedisRateLimiter, admin: redis.Redis
+) -> None:
+    await limiter.acquire(request(1))  # the one place, held
+    places, queue, seen, _, limits = limiter.keys(ID, METHOD)
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as group:
+            waiting = anyio.CancelScope()
+
+            async def waiter() -> None:
+                with waiting:
+                    await limiter.acquire(request(1))
+
+            group.start_soon(waiter)
+            await until(lambda: admin.zcard(queue) == 1)  # queued in Redis
+            waiting.cancel()
+    assert admin.zcard(queue) == 0
+    assert admin.zcard(seen) == 0
+    assert admin.hlen(limits) == 0
+    assert admin.zcard(places) == 1  # the holder's place only
+
+
+async def test_a_place_is_released_as_of_its_release_not_as_of_when_redis_hears(
+    admin: redis.Redis,
+) -> None:
+    # Redis stopped while the release waits to be told: its place counts a
+    # window from the release itself (never earlier), not from when it is told.
+    with redis_server() as own:
+        limiter = RedisRateLimiter(own.url)
+        first = await limiter.acquire(request(5))
+        with own.client() as own_admin:
+            released_at = redis_now(own_admin)
+            own.process.send_signal(signal.SIGSTOP)
+            try:
+                async with anyio.create_task_group() as group:
+                    group.start_soon(limiter.acquire, request(5))  # an ask waits on Redis
+                    await anyio.sleep(0.05)
+                    await first.release()  # noted: carried by the call after the ask
+                    await anyio.sleep(1.0)  # Redis hears nothing meanwhile
+                    own.process.send_signal(signal.SIGCONT)
+            finally:
+                own.process.send_signal(signal.SIGCONT)
+            await until(lambda: score(own_admin, limiter, first.waiter) < released_at + 50)
+            counts_until = score(own_admin, limiter, first.waiter)
+        await limiter.aclose()
+    assert released_at + 1.01 - 0.01 <= counts_until < released_at + 1.01 + 0.5
