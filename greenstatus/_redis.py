@@ -144,7 +144,11 @@ class RedisRateLimiter:
         """Tell Redis of the places released and not yet told (one call per
         instance's method), then close the connection pool greenstatus made
         (never a client you gave)."""
-        for lane in list(self._lanes.values()):
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # not on asyncio: no lane of this limiter is here
+            loop = None
+        for lane in [lane for lane in self._lanes.values() if lane.loop is loop]:
             try:
                 await lane.flush()
             except RateLimiterUnavailableError:
