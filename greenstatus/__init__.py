@@ -102,22 +102,26 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    """The public names load on first use (PEP 562), all at once: every one of
-    them then reads as ``greenstatus.<name>``, as if imported eagerly."""
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from . import _api
+# At run time only: type checkers see the names themselves (above), and a
+# misspelled one stays an error for them.
+if not TYPE_CHECKING:
 
-    for public in _LAZY:
-        obj = getattr(_api, public)
-        # Tracebacks and reprs read ``greenstatus.RateLimitError``, not the
-        # private module. issubclass(type(...), type): on 3.10 a generic
-        # alias passes isinstance(..., type).
-        if issubclass(type(obj), type) or inspect.isfunction(obj):
-            obj.__module__ = __name__
-        globals()[public] = obj
-    return globals()[name]
+    def __getattr__(name: str) -> object:
+        """The public names load on first use (PEP 562), all at once: every one of
+        them then reads as ``greenstatus.<name>``, as if imported eagerly."""
+        if name not in _LAZY:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from . import _api
+
+        for public in _LAZY:
+            obj = getattr(_api, public)
+            # Tracebacks and reprs read ``greenstatus.RateLimitError``, not the
+            # private module. issubclass(type(...), type): on 3.10 a generic
+            # alias passes isinstance(..., type).
+            if issubclass(type(obj), type) or inspect.isfunction(obj):
+                obj.__module__ = __name__
+            globals()[public] = obj
+        return globals()[name]
 
 
 def __dir__() -> list[str]:
