@@ -62,13 +62,13 @@ AUTO_START = 2
 """Where ``"auto"`` starts: at the loopback peak (1 to 3). Every connection
 opened stays in httpcore's pool, rescanned at each request, until it has been
 idle for the pool's keep-alive expiry (5 s): starting at 8 and coming down to
-2 cost a quarter more CPU per request for the seconds that took. Upwards, the
+2 cost a third more CPU per request for the seconds that took. Upwards, the
 first steps grow (``Climb``), so a server answering in hundreds of
 milliseconds gets its dozens in flight within a few seconds."""
 _MAX_STRIDE = 4
 """The most steps one move takes while the limit first climbs."""
 
-_MIN_EPOCH = 0.1
+_MIN_EPOCH = 0.2
 """Seconds a measurement lasts at least: shorter ones measure the event loop's
 batches, not the limit."""
 _MAX_EPOCH = 1.0
@@ -78,8 +78,8 @@ _BUSY = 0.75
 """The share of a measurement's answers that must have had a request waiting
 behind them: below it, fewer were asked for than the limit allowed, and the
 throughput says nothing about the limit."""
-_TIE = 0.05
-"""Rates within 5 % of each other are the same rate: the smaller limit wins
+_TIE = 0.10
+"""Rates within 10 % of each other are the same rate: the smaller limit wins
 them (fewer in flight cost less)."""
 
 
@@ -105,12 +105,13 @@ class Climb:
     limit goes up, each move twice as many steps as the last while the rate
     keeps rising (up to ``_MAX_STRIDE``), then one step at a time. A
     measurement with too few requests waiting behind its answers (``_BUSY``)
-    says nothing about the limit and is left out. One that a waiter's timer
-    ended, with fewer answers than the limit, found the places held by slow
-    answers rather than by the CPU: the limit goes up.
+    says nothing about the limit and is left out, and so is the first (it
+    opened the connections). One that a waiter's timer ended, with fewer
+    answers than the limit, found the places held by slow answers rather than
+    by the CPU: the limit goes up.
     """
 
-    __slots__ = ("_climbing", "_down", "_last_rate", "_step", "_steps", "_stride")
+    __slots__ = ("_climbing", "_down", "_last_rate", "_step", "_steps", "_stride", "_warming")
 
     def __init__(self, ceiling: int, start: int) -> None:
         self._steps = _steps(ceiling)
@@ -119,6 +120,7 @@ class Climb:
         self._down = False
         self._climbing = True  # until the first turn or tie
         self._stride = 1
+        self._warming = True
 
     @property
     def limit(self) -> int:
@@ -134,6 +136,11 @@ class Climb:
         if timed_out and done < self.limit:
             self.forget()
             self._move(down=False)
+            return
+        if self._warming:
+            # The first measurement opened the gate's connections: handshakes
+            # in it, and no comparison with it would be fair.
+            self._warming = False
             return
         rate, last = done / elapsed, self._last_rate
         self._last_rate = rate
