@@ -1,8 +1,8 @@
 """One benchmark contender, run in a process of its own by ``run.py``.
 
     python benchmarks/contenders.py NAME URL IN_FLIGHT COUNT
-    (NAME: greenstatus, greenstatus-plain-httpx[-uncapped], httpx-loop, aiohttp,
-    official-sdk)
+    (NAME: greenstatus, greenstatus-plain-httpx[-uncapped],
+    greenstatus-trio[-uncapped], httpx-loop, aiohttp, official-sdk)
     python benchmarks/contenders.py platform URL INSTANCES SECONDS
 
 Sends COUNT sendVoiceStatus POSTs with IN_FLIGHT at once to URL and prints one
@@ -143,6 +143,19 @@ async def greenstatus_plain_httpx_uncapped(
 
     async with httpx.AsyncClient() as http:
         return await _send_all(url, count, in_flight, lag, http=http, max_in_flight=None)
+
+
+async def greenstatus_trio(url: str, count: int, in_flight: int, lag: bool) -> dict[str, float]:
+    """greenstatus's own client on trio, where it sends through httpx's own
+    transport (httpcore's pool), its requests in flight capped ("auto")."""
+    return await _send_all(url, count, in_flight, False, http=None)
+
+
+async def greenstatus_trio_uncapped(
+    url: str, count: int, in_flight: int, lag: bool
+) -> dict[str, float]:
+    """The same with no cap (max_in_flight=None)."""
+    return await _send_all(url, count, in_flight, False, http=None, max_in_flight=None)
 
 
 async def _send_all(
@@ -316,6 +329,8 @@ CONTENDERS = {
     "greenstatus": greenstatus_send_all,
     "greenstatus-plain-httpx": greenstatus_plain_httpx,
     "greenstatus-plain-httpx-uncapped": greenstatus_plain_httpx_uncapped,
+    "greenstatus-trio": greenstatus_trio,
+    "greenstatus-trio-uncapped": greenstatus_trio_uncapped,
     "httpx-loop": httpx_loop,
     "aiohttp": raw_aiohttp,
     "official-sdk": official_sdk,
@@ -326,7 +341,12 @@ CONTENDERS = {
 def main() -> None:
     name, url, in_flight, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     lag = name in ("greenstatus", "aiohttp", "platform")
-    result = asyncio.run(CONTENDERS[name](url, count, in_flight, lag))
+    if name.startswith("greenstatus-trio"):
+        import trio
+
+        result = trio.run(CONTENDERS[name], url, count, in_flight, False)
+    else:
+        result = asyncio.run(CONTENDERS[name](url, count, in_flight, lag))
     print(json.dumps({"name": name, "in_flight": in_flight, "count": count, **result}))
 
 

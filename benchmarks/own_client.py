@@ -14,8 +14,11 @@ contender in a process of its own:
   request, the ratio, and where greenstatus's cap ended;
 - the scan: greenstatus on a plain client with no cap (``max_in_flight=None``)
   at 1 to 256 in flight, which shows where httpcore's pool peaks;
-- the same against a server answering in 100 to 300 ms, as GREEN-API does
-  across a network, where more in flight is what sends more.
+- greenstatus's own client on trio, which sends through httpx's own
+  transport too, with its cap and without;
+- greenstatus on a plain client, capped and not, and the official SDK
+  against a server answering in 100 to 300 ms, as GREEN-API does across a
+  network, where more in flight is what sends more.
 
 It measures; it asserts nothing. ``main(argv)`` runs it from another script.
 """
@@ -42,6 +45,8 @@ import run  # noqa: E402  (run.py beside this file: nginx, its config, the conte
 PLAIN = "greenstatus-plain-httpx"
 UNCAPPED = "greenstatus-plain-httpx-uncapped"
 OFFICIAL = "official-sdk"
+TRIO = "greenstatus-trio"
+TRIO_UNCAPPED = "greenstatus-trio-uncapped"
 
 Results = dict[tuple[str, str, int], list[dict[str, float]]]
 
@@ -95,6 +100,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="in flight against the server answering in --latency-ms (none: skip)",
     )
     parser.add_argument("--latency-ms", type=float, nargs=2, default=[100.0, 300.0])
+    parser.add_argument(
+        "--trio-in-flight",
+        type=int,
+        nargs="*",
+        default=[64],
+        help="greenstatus's own client on trio (httpx's own transport), capped and not",
+    )
     args = parser.parse_args(argv)
 
     # (scenario, contender, in flight) for every run of a round.
@@ -103,6 +115,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     plan += [
         ("latency", name, n) for n in args.latency_in_flight for name in (PLAIN, OFFICIAL, UNCAPPED)
     ]
+    plan += [("instant", name, n) for n in args.trio_in_flight for name in (TRIO, TRIO_UNCAPPED)]
     results: Results = {}
     with nginx((args.latency_ms[0], args.latency_ms[1])) as (url, slow_url, env):
         for round_number in range(1, args.rounds + 1):
@@ -165,6 +178,21 @@ def report(results: Results, args: argparse.Namespace) -> None:
             print(
                 f"| {n}{mark} | {rates[n]:.0f} | {cpu_ms('instant', UNCAPPED, n):.2f} ms "
                 f"| {rates[n] / rates[peak]:.2f} |"
+            )
+
+    if args.trio_in_flight:
+        print(
+            "\ngreenstatus's own client on trio, which sends through httpx's own "
+            "transport (httpcore's pool)\n"
+        )
+        print("| in flight | capped (auto) | CPU per request | no cap | CPU per request | ratio |")
+        print("|---|---|---|---|---|---|")
+        for n in args.trio_in_flight:
+            capped, uncapped = rate("instant", TRIO, n), rate("instant", TRIO_UNCAPPED, n)
+            print(
+                f"| {n} | {capped:.0f} req/s | {cpu_ms('instant', TRIO, n):.2f} ms "
+                f"| {uncapped:.0f} req/s | {cpu_ms('instant', TRIO_UNCAPPED, n):.2f} ms "
+                f"| {capped / uncapped:.2f} |"
             )
 
     if args.latency_in_flight:
