@@ -17,6 +17,9 @@ Prints, and asserts nothing:
    limiter, and for Redis the script calls (EVALSHA and EVAL, from INFO
    commandstats) and the redis-server CPU per send. Each contender runs in a
    process of its own, interleaved, for several rounds; the medians show.
+   ``--in-flight 1`` is the sequential case, a platform's many instances at
+   a few sends a second each: one send of an instance at a time, so every
+   release rides with the next send's ask (about one script call per send).
 
 ``main(argv)`` runs it all; ``in_process_costs`` and ``throughput`` are the
 two parts, for a combined benchmark to call.

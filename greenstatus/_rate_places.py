@@ -42,11 +42,14 @@ NO_PLACE = AttemptPlace(None, None)
 
 
 async def _release(place: RatePlace, method: str) -> None:
-    """Give a place back, whatever cancels the attempt. A limiter that cannot
+    """Give a place back, whatever cancels the attempt. A place with
+    ``release_soon`` (RedisRateLimiter's) is given back without waiting for
+    its Redis to hear of it: the next ask carries it. A limiter that cannot
     (its Redis is gone) is logged: the place then expires by itself."""
     with anyio.CancelScope(shield=True):
         try:
-            await place.release()
+            soon = getattr(place, "release_soon", None)
+            await (place.release() if soon is None else soon())
         except Exception as error:
             logger.warning(
                 "%s: the rate limiter could not release a place (%s); it expires by itself",

@@ -46,7 +46,8 @@ logger = logging.getLogger("greenstatus")
 class RedisPlace:
     """A place held in Redis; ``release`` starts its window there (told with
     the process's next call of this instance's method, or at once when it was
-    the last place or wait the process had on it)."""
+    the last place or wait the process had on it). ``release_soon``, what the
+    client's own attempts use, never waits for Redis."""
 
     limiter: RedisRateLimiter
     places_key: str
@@ -59,6 +60,24 @@ class RedisPlace:
         if not self._released:  # once
             self._released = True
             await self._lane.release(self.waiter, self.request.hold)
+
+    async def release_soon(self) -> None:
+        """Give the place back without waiting for Redis to hear of it: the
+        next call of this instance's method from the process carries it, or
+        one of its own within 0.1 s, or ``aclose()``. It counts one window
+        from now all the same. A process that ends before any of these (no
+        ``aclose()``) leaves it to lapse by its hold, as a killed one does.
+        Once the limiter is closed, told before it returns."""
+        if self._released:
+            return
+        if _running_loop() is not self._lane.loop:  # its timer runs on the lane's loop only
+            await self.release()
+            return
+        self._released = True
+        if self.limiter._closed:  # no timer outlives aclose(): told now
+            await self._lane.release(self.waiter, self.request.hold, at_once=True)
+        else:
+            self._lane.release_soon(self.waiter, self.request.hold)
 
 
 class RedisRateLimiter:
@@ -81,8 +100,12 @@ class RedisRateLimiter:
     released place counts one window from its release, measured by this
     process and placed on Redis's clock; Redis hears of it with the next call,
     within 0.1 s by a call of its own, or before ``release()`` returns when it
-    was the last place or wait of its method in this process. ``aclose()``
-    first tells Redis of the places released and not yet told.
+    was the last place or wait of its method in this process. The client's
+    own attempts give their places back without that wait (the release rides
+    with the next ask, or the call of its own): a process that sends one
+    request at a time makes one call per request. ``aclose()`` first tells
+    Redis of the places released and not yet told; a process that ends
+    without it leaves those to lapse by their hold, as a killed process does.
     """
 
     def __init__(
@@ -125,6 +148,8 @@ class RedisRateLimiter:
         self._release = self._client.register_script(RELEASE)
         self._leave = self._client.register_script(LEAVE)
         self._lanes: dict[str, Lane] = {}
+        self._closed = False
+        """``aclose()`` ran and no acquire came since: a release is told at once."""
         # Waiters are named by this limiter and a count: unique, and cheap.
         self._name = uuid.uuid4().hex[:20]
         self._count = itertools.count()
@@ -142,12 +167,11 @@ class RedisRateLimiter:
 
     async def aclose(self) -> None:
         """Tell Redis of the places released and not yet told (one call per
-        instance's method), then close the connection pool greenstatus made
-        (never a client you gave)."""
-        try:
-            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:  # not on asyncio: no lane of this limiter is here
-            loop = None
+        instance's method), with no timer left to tell them later, then close
+        the connection pool greenstatus made (never a client you gave). A
+        place released after it is told at once."""
+        self._closed = True
+        loop = _running_loop()  # None not on asyncio: no lane of this limiter is there
         for lane in [lane for lane in self._lanes.values() if lane.loop is loop]:
             try:
                 await lane.flush()
@@ -179,6 +203,7 @@ class RedisRateLimiter:
             raise RuntimeError(
                 "RedisRateLimiter runs on asyncio (redis-py's asyncio client), not trio"
             ) from None
+        self._closed = False  # in use again: aclose() tells what is left
         keys = self.keys(request.id_instance, request.api_method)
         lane = self._lanes.get(keys[0])
         if lane is None or lane.loop is not loop:  # one event loop's lane is not another's
@@ -230,6 +255,13 @@ class RedisRateLimiter:
             f"used ({type(error).__name__}: {detail}); this request was not sent",
             api_method=method,
         )
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _where(url: str) -> str:

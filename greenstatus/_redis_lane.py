@@ -3,12 +3,14 @@ its places, told to Redis by ``_redis_calls.Calls``.
 
 At a steady rate a send costs about one script call, often less: the asks of
 the sends in flight go together, and each carries the places released since
-the last call. A release is told at once only when the process holds no other
-place of the method and none of its waiters asks (nothing else would carry
-it): ``release()`` then returns once Redis knows. Otherwise it is told by the
-next call, within ``FLUSH_DELAY`` (0.1 s) at the latest. Either way the place
-counts until one window after it was released, measured from the release
-itself: being told later keeps it counted no longer.
+the last call. ``release()`` tells at once only when the process holds no
+other place of the method and none of its waiters asks (nothing else would
+carry it), and then returns once Redis knows. Otherwise, and always for
+``release_soon()`` (the client's own attempts: one at a time, the release
+rides with the next ask), it is told by the next call, within
+``FLUSH_DELAY`` (0.1 s) at the latest, or by ``flush()`` (``aclose``). Either
+way the place counts until one window after it was released, measured from
+the release itself: being told later keeps it counted no longer.
 """
 
 from __future__ import annotations
@@ -106,22 +108,30 @@ class Lane:
             with contextlib.suppress(RateLimiterUnavailableError):
                 await self._tell()
 
-    async def release(self, waiter: str, hold: float) -> None:
+    async def release(self, waiter: str, hold: float, *, at_once: bool = False) -> None:
         """A place is given back: noted, and carried by the next call, or told
-        now if it was the last place or wait of the method here."""
+        now if it was the last place or wait of the method here (or
+        ``at_once``: the limiter was closed)."""
         self._busy -= 1
         self._calls.released(waiter, hold)
-        if self._busy:
+        if self._busy and not at_once:
             return
         try:
             await self._tell()
         finally:
             self._tidy()
 
+    def release_soon(self, waiter: str, hold: float) -> None:
+        """A place is given back, and nothing waits for Redis to hear of it:
+        the next call carries it, or one of its own within ``FLUSH_DELAY``."""
+        self._busy -= 1
+        self._calls.released(waiter, hold)
+
     async def flush(self) -> None:
-        """Tell Redis now of every place released here (``aclose``)."""
+        """Tell Redis now of every place released here, and wait for the call
+        under way, if any (``aclose``): no timer is left armed."""
         try:
-            if self._calls.untold:
+            if not self._calls.idle:
                 await self._tell()
         finally:
             self._tidy()

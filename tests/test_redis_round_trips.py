@@ -2,7 +2,9 @@
 commandstats): about one per send or fewer, with the same guarantees. A
 released place reaches Redis with the next call, or by one of its own when
 nothing else would carry it; a cancelled waiter still leaves the queue; aclose
-tells what is left. Counted and read from Redis, never timed."""
+tells what is left. The client's own attempts give their places back without
+waiting for Redis (``release_soon``): one at a time, a send is one call.
+Counted and read from Redis, never timed."""
 
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ import pytest
 import redis
 
 from greenstatus import NoRetry, RateRequest, RedisRateLimiter, TextStatus
+from greenstatus._rate_places import AttemptPlace
 from greenstatus.testing import FakeGreenAPI
 
-from .conftest import fake_client
+from .conftest import fake_client, served_client
 from .redis_server import RedisServer, redis_server
 
 pytestmark = pytest.mark.anyio
@@ -78,6 +81,13 @@ async def until(condition: Callable[[], bool]) -> None:
     raise AssertionError("Redis never showed it")
 
 
+def all_released(admin: redis.Redis, limiter: RedisRateLimiter) -> bool:
+    """No place of the method counts more than a window from now: every one
+    was told released (none counts its 60 s hold)."""
+    places = limiter.keys(ID, METHOD)[0]
+    return admin.zcount(places, redis_now(admin) + 1.1, "+inf") == 0
+
+
 def score(admin: redis.Redis, limiter: RedisRateLimiter, waiter: str) -> float:
     """When the place of ``waiter`` stops counting, on Redis's clock."""
     value = admin.zscore(limiter.keys(ID, METHOD)[0], waiter)
@@ -97,10 +107,11 @@ async def test_sends_through_a_client_take_at_most_one_call_each(
         with anyio.fail_after(30):
             results = await client.send_all(statuses, max_concurrency=6)
     assert all(result.ok for result in results)
-    # An ask per send at most (the releases ride along), and the last release.
+    # Every place is told released (the last ones by a call of their own,
+    # within 0.1 s): none counts its 60 s hold any more.
+    await until(lambda: all_released(admin, limiter))
+    # An ask per send at most (the releases ride along), and the last releases.
     assert script_calls(admin) - before <= len(statuses) + 1
-    # Every place was told released: none counts its 60 s hold any more.
-    assert admin.zcount(limiter.keys(ID, METHOD)[0], redis_now(admin) + 1.1, "+inf") == 0
 
 
 async def test_places_taken_and_given_back_at_a_steady_pace_cost_one_call_each(
@@ -231,3 +242,91 @@ async def test_a_place_is_released_as_of_its_release_not_as_of_when_redis_hears(
             counts_until = score(own_admin, limiter, first.waiter)
         await limiter.aclose()
     assert released_at + 1.01 - 0.01 <= counts_until < released_at + 1.01 + 0.5
+
+
+# -- the client's own releases: never waited for -------------------------------------
+
+SENDS = 40
+
+
+async def test_sends_one_at_a_time_through_a_client_take_one_call_each(
+    limiter: RedisRateLimiter, admin: redis.Redis
+) -> None:
+    # The platform's case: one send of an instance in flight at a time. Each
+    # release rides with the next send's ask; the last is told by aclose.
+    fake = FakeGreenAPI(ID)
+    before = script_calls(admin)
+    async with served_client(
+        fake, rate_limiter=limiter, retry=NoRetry(), rate_limits={METHOD: 1000}
+    ) as client:
+        with anyio.fail_after(30):
+            for n in range(SENDS):
+                await client.send_text_status(f"status {n}")
+    await limiter.aclose()
+    assert len(fake.statuses) == SENDS
+    assert script_calls(admin) - before <= SENDS + 1  # not 2 per send
+    assert all_released(admin, limiter)
+    assert not limiter._lanes  # nothing left to tell, and no timer armed
+
+
+async def test_the_last_release_of_sends_one_at_a_time_reaches_redis_by_itself(
+    limiter: RedisRateLimiter, admin: redis.Redis
+) -> None:
+    fake = FakeGreenAPI(ID)
+    before = script_calls(admin)
+    async with served_client(
+        fake, rate_limiter=limiter, retry=NoRetry(), rate_limits={METHOD: 1000}
+    ) as client:
+        with anyio.fail_after(30):
+            for n in range(SENDS):
+                await client.send_text_status(f"status {n}")
+    # No aclose: the last release is told by a call of its own, within 0.1 s.
+    await until(lambda: all_released(admin, limiter))
+    assert script_calls(admin) - before <= SENDS + 1
+    await until(lambda: not limiter._lanes)  # its timer ran, and the lane went
+
+
+async def test_a_client_s_release_is_noted_and_counts_from_the_release(
+    limiter: RedisRateLimiter, admin: redis.Redis
+) -> None:
+    place = await limiter.acquire(request(5))
+    before = script_calls(admin)
+    released_at = redis_now(admin)
+    await place.release_soon()  # the last place here, yet not waited for
+    await place.release_soon()  # once only
+    await place.release()
+    assert score(admin, limiter, place.waiter) > redis_now(admin) + 50  # not told yet
+    await until(lambda: score(admin, limiter, place.waiter) < redis_now(admin) + 50)
+    assert script_calls(admin) == before + 1  # told once, by a call of its own
+    # A window from the release itself: never earlier, not from the 60 s hold.
+    assert score(admin, limiter, place.waiter) >= released_at + 1.01 - 0.01
+
+
+async def test_a_cancelled_attempt_still_gives_its_place_back(
+    limiter: RedisRateLimiter, admin: redis.Redis
+) -> None:
+    taken: list[float | None] = []
+    with anyio.fail_after(10), anyio.CancelScope() as attempt:
+        async with AttemptPlace(limiter, request(5)) as hold:  # as the pipeline takes one
+            taken.append(hold)
+            attempt.cancel()
+            await anyio.sleep(30)  # the request, cut off
+    assert attempt.cancelled_caught
+    assert taken == [60.0]
+    assert admin.zcard(limiter.keys(ID, METHOD)[0]) == 1
+    await limiter.aclose()  # tells what is left
+    assert all_released(admin, limiter)
+    assert not limiter._lanes
+
+
+async def test_a_place_released_after_aclose_is_told_at_once(
+    limiter: RedisRateLimiter, admin: redis.Redis
+) -> None:
+    first = await limiter.acquire(request(5))
+    second = await limiter.acquire(request(5))
+    await limiter.aclose()  # closed the wrong way round: places still held
+    await first.release_soon()  # not the last, and told all the same
+    assert score(admin, limiter, first.waiter) < redis_now(admin) + 1.1
+    await second.release_soon()
+    assert all_released(admin, limiter)
+    assert not limiter._lanes  # no timer outlives aclose
