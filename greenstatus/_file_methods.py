@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Literal
 
 import attrs
 
 from ._audience_step import prepare
+from ._convert import Convert
 from ._exceptions import InvalidStatusError
 from ._file_names import checked_path, file_name_of
 from ._links import CheckedLink, LinkKind
@@ -26,11 +26,6 @@ from ._upload import (
     parse_upload,
     prepare_upload,
 )
-
-if TYPE_CHECKING:
-    # Loaded with the first prepare=True: a client that sends files as they
-    # are never pays for it.
-    from ._convert import Convert
 
 __all__ = ["FileMethods"]
 
@@ -127,7 +122,7 @@ class FileMethods(StatusMethods):
             background_color=background_color,
             participants=participants,
         )
-        convert = _convert("voice", named=file_name is not None) if prepare else None
+        convert = Convert("voice", named=file_name is not None) if prepare else None
         return await self._send_uploaded(status, path, retry, convert)
 
     async def send_media_file(
@@ -163,7 +158,7 @@ class FileMethods(StatusMethods):
             caption=caption,
             participants=participants,
         )
-        convert = _convert("media", named=file_name is not None, fit=fit) if prepare else None
+        convert = Convert("media", named=file_name is not None, fit=fit) if prepare else None
         return await self._send_uploaded(status, path, retry, convert)
 
     async def _send_uploaded(
@@ -213,9 +208,3 @@ def _name_for(path: str | os.PathLike[str], given: str | None, extension: str | 
         return name
     stem = name.rpartition(".")[0] or name
     return stem + extension
-
-
-def _convert(kind: Literal["voice", "media"], *, named: bool, fit: str | None = None) -> Convert:
-    from ._convert import Convert
-
-    return Convert(kind, named=named, fit=fit)

@@ -3,20 +3,21 @@ and whether statuses sent now will be seen."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import attrs
 
 from ._client_parts import ClientParts
 from ._exceptions import BadRequestError, GreenStatusError
 from ._methods import GET_SETTINGS, GET_STATE_INSTANCE
 from ._options import check_retry
+from ._readiness import (
+    InstanceSettings,
+    InstanceState,
+    Readiness,
+    assess,
+    parse_settings,
+    parse_state,
+)
 from ._retry import RetryPolicy
-
-# The readiness module loads with the first of these calls: a client that only
-# sends (a cron job, the command line) never pays for it.
-if TYPE_CHECKING:
-    from ._readiness import InstanceSettings, InstanceState, Readiness
 
 __all__ = ["InstanceMethods"]
 
@@ -25,14 +26,10 @@ class InstanceMethods(ClientParts):
     async def get_state_instance(self, *, retry: RetryPolicy | None = None) -> InstanceState:
         """The instance's state (getStateInstance): ``InstanceState.AUTHORIZED``
         when it can send. A state GREEN-API adds later comes back as is."""
-        from ._readiness import parse_state
-
         return await self._pipeline.call(GET_STATE_INSTANCE, parse_state, retry)
 
     async def get_settings(self, *, retry: RetryPolicy | None = None) -> InstanceSettings:
         """The instance's settings (getSettings) that matter to statuses."""
-        from ._readiness import parse_settings
-
         return await self._pipeline.call(GET_SETTINGS, parse_settings, retry)
 
     async def check_ready(self, *, retry: RetryPolicy | None = None) -> Readiness:
@@ -54,8 +51,6 @@ class InstanceMethods(ClientParts):
             if not error.instance_not_ready:
                 raise
             settings = None  # a starting instance may not answer with its settings yet
-        from ._readiness import assess
-
         return assess(state, settings)
 
 

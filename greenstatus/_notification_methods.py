@@ -4,17 +4,13 @@ notifications, read as an async iterator (``_queue``)."""
 from __future__ import annotations
 
 from collections.abc import Container
-from typing import TYPE_CHECKING
 
 from ._client_parts import ClientParts
 from ._methods import DELETE_NOTIFICATION
+from ._notifications import check_status_ids
+from ._queue import RECEIVE_TIMEOUT_MAX, RECEIVE_TIMEOUT_MIN, NotificationQueue, parse_deleted
 from ._retry import RetryPolicy
 from ._validators import whole_number_at_least
-
-# The notification queue's modules load with its first use: a client that
-# only sends (a cron job, the command line) never pays for them.
-if TYPE_CHECKING:
-    from ._queue import NotificationQueue
 
 __all__ = ["NotificationMethods"]
 
@@ -43,9 +39,6 @@ class NotificationMethods(ClientParts):
         The queue gives nothing while the instance has a webhook URL set
         (GREEN-API sends to one or the other); it keeps items 24 hours.
         """
-        from ._notifications import check_status_ids
-        from ._queue import RECEIVE_TIMEOUT_MAX, RECEIVE_TIMEOUT_MIN, NotificationQueue
-
         if not isinstance(delete, bool):
             raise TypeError(f"delete must be True or False, got {delete!r}")
         whole_number_at_least(
@@ -74,8 +67,6 @@ class NotificationMethods(ClientParts):
     ) -> bool:
         """Delete one item of the notification queue by its ``receipt_id``
         (deleteNotification); ``False`` when it was not there."""
-        from ._queue import parse_deleted
-
         checked = whole_number_at_least(
             "receipt_id", receipt_id, 1, expected="a positive receipt id"
         )

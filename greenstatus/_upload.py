@@ -48,8 +48,9 @@ __all__ = [
 # down to 1 MiB/s then finish in time.
 SECONDS_PER_MIB = 1.0
 
+# An expression, not a string: typing.get_type_hints resolves it from any module.
 FileSource: TypeAlias = (
-    "str | os.PathLike[str] | bytes | bytearray | memoryview | AsyncIterable[bytes]"
+    str | os.PathLike[str] | bytes | bytearray | memoryview | AsyncIterable[bytes]
 )
 
 

@@ -5,19 +5,20 @@ anything is asked."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from ._client_parts import ClientParts
-from ._methods import DEFAULT_INCOMING_INTERVAL, DEFAULT_STATISTIC_INTERVAL
 from ._results import IncomingStatus, OutgoingStatus
 from ._retry import RetryPolicy
 from ._status_methods import StatusMethods, check_id_message
 from ._validators import positive_number, whole_number_at_least
-
-# The watchers' module loads with the first watcher: a client that only sends
-# (a cron job, the command line) never pays for it.
-if TYPE_CHECKING:
-    from ._watch import StatisticChange, Watch
+from ._watch import (
+    DEFAULT_INCOMING_INTERVAL,
+    DEFAULT_STATISTIC_INTERVAL,
+    IncomingWatch,
+    StatisticChange,
+    StatisticWatch,
+    Watch,
+)
 
 __all__ = ["WatchMethods"]
 
@@ -62,8 +63,6 @@ class WatchMethods(StatusMethods, ClientParts):
             else positive_number("interval", interval, expected="a positive number of seconds")
         )
         self._session.check_open()
-        from ._watch import StatisticWatch
-
         return StatisticWatch(self._pipeline, wanted, until, pace)
 
     def watch_incoming(
@@ -83,8 +82,6 @@ class WatchMethods(StatusMethods, ClientParts):
         )
         start = _since(since)
         self._session.check_open()
-        from ._watch import IncomingWatch
-
         return IncomingWatch(self._pipeline, pace, start)
 
 

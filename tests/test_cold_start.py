@@ -148,3 +148,26 @@ async def test_participants_load_phonenumbers_when_a_number_is_checked() -> None
     modules = result["modules"]
     assert isinstance(modules, dict)
     assert modules["phonenumbers"] is True
+
+
+def test_every_public_signature_resolves_at_run_time() -> None:
+    # Loading modules lazily must not leave an annotation's name undefined
+    # where typing.get_type_hints (typeguard, pydantic, beartype) looks it up.
+    import inspect
+    import typing
+
+    import greenstatus
+
+    checked = 0
+    for name in greenstatus.__all__:
+        public = getattr(greenstatus, name)
+        members = (
+            [member for _, member in inspect.getmembers(public, inspect.isfunction)]
+            if inspect.isclass(public)
+            else [public]
+        )
+        for member in members:
+            if callable(member) and not getattr(member, "__name__", "_").startswith("_"):
+                typing.get_type_hints(member)
+                checked += 1
+    assert checked >= 100
