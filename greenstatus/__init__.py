@@ -102,25 +102,31 @@ __all__ = [
 ]
 
 
+def _publish() -> None:
+    """Load every public name (``_api.py``) at once: each then reads as
+    ``greenstatus.<name>`` in reprs, tracebacks and pickles, as if imported
+    eagerly. A name already set here (assigned by a user) is kept."""
+    from . import _api
+
+    namespace = globals()
+    for public in _LAZY:
+        obj = getattr(_api, public)
+        # issubclass(type(...), type): on 3.10 a generic alias passes
+        # isinstance(..., type).
+        if issubclass(type(obj), type) or inspect.isfunction(obj):
+            obj.__module__ = __name__
+        namespace.setdefault(public, obj)
+
+
 # At run time only: type checkers see the names themselves (above), and a
 # misspelled one stays an error for them.
 if not TYPE_CHECKING:
 
     def __getattr__(name: str) -> object:
-        """The public names load on first use (PEP 562), all at once: every one of
-        them then reads as ``greenstatus.<name>``, as if imported eagerly."""
+        """The public names load on first use (PEP 562), all at once."""
         if name not in _LAZY:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        from . import _api
-
-        for public in _LAZY:
-            obj = getattr(_api, public)
-            # Tracebacks and reprs read ``greenstatus.RateLimitError``, not the
-            # private module. issubclass(type(...), type): on 3.10 a generic
-            # alias passes isinstance(..., type).
-            if issubclass(type(obj), type) or inspect.isfunction(obj):
-                obj.__module__ = __name__
-            globals()[public] = obj
+        _publish()
         return globals()[name]
 
 

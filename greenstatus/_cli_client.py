@@ -13,8 +13,6 @@ from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from ._cli_output import UsageError
 from ._client import AsyncStatusClient
 from ._exceptions import GreenStatusError
@@ -36,26 +34,28 @@ async def client_from(
     It sends on httpx's own transport (``create_short_lived_client``): a
     command makes a request or a few and exits, and loading aiohttp for them
     would take longer than the requests."""
+    # Usage errors first: a command that cannot run opens nothing.
+    settings = _settings(args, credentials=credentials)
     http = create_short_lived_client()
     try:
-        async with _client_from(args, http, credentials=credentials) as client:
+        try:
+            client = AsyncStatusClient(**settings, http_client=http)
+        except ValueError as error:
+            raise UsageError(str(error), None if credentials else "api_url") from None
+        async with client:
             yield client
     finally:
         await http.aclose()
 
 
-def _client_from(
-    args: argparse.Namespace, http: httpx.AsyncClient, *, credentials: bool
-) -> AsyncStatusClient:
+def _settings(args: argparse.Namespace, *, credentials: bool) -> dict[str, Any]:
+    """The client's arguments from the options and the environment."""
     env = os.environ
+    api_url = args.api_url or env.get("GREEN_API_URL") or DEFAULT_API_URL
     if not credentials:
         # A stand-in token no link can hold: the check refuses links holding the token.
         # The API URL still counts: links on its host pass as GREEN-API's own do.
-        api_url = args.api_url or env.get("GREEN_API_URL") or DEFAULT_API_URL
-        try:
-            return AsyncStatusClient("0", secrets.token_hex(16), api_url=api_url, http_client=http)
-        except ValueError as error:
-            raise UsageError(str(error), "api_url") from None
+        return {"id_instance": "0", "api_token_instance": secrets.token_hex(16), "api_url": api_url}
     id_instance = args.id_instance or env.get("GREEN_API_ID_INSTANCE")
     if not id_instance:
         raise UsageError("no instance id: set GREEN_API_ID_INSTANCE or pass --id-instance")
@@ -68,19 +68,15 @@ def _client_from(
         token = env.get("GREEN_API_TOKEN", "")
     if not token:
         raise UsageError("no API token: set GREEN_API_TOKEN or pass --token-file")
-    try:
-        return AsyncStatusClient(
-            id_instance,
-            token,
-            api_url=args.api_url or env.get("GREEN_API_URL") or DEFAULT_API_URL,
-            media_url=args.media_url or env.get("GREEN_API_MEDIA_URL") or DEFAULT_MEDIA_URL,
-            retry=ExponentialBackoff(max_attempts=args.max_attempts),
-            check_links=getattr(args, "check_links", False),
-            check_audience=getattr(args, "check_audience", False),
-            http_client=http,
-        )
-    except ValueError as error:
-        raise UsageError(str(error)) from None
+    return {
+        "id_instance": id_instance,
+        "api_token_instance": token,
+        "api_url": api_url,
+        "media_url": args.media_url or env.get("GREEN_API_MEDIA_URL") or DEFAULT_MEDIA_URL,
+        "retry": ExponentialBackoff(max_attempts=args.max_attempts),
+        "check_links": getattr(args, "check_links", False),
+        "check_audience": getattr(args, "check_audience", False),
+    }
 
 
 def decode(data: bytes, name: str) -> str:

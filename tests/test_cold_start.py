@@ -171,3 +171,27 @@ def test_every_public_signature_resolves_at_run_time() -> None:
                 typing.get_type_hints(member)
                 checked += 1
     assert checked >= 100
+
+
+async def test_the_testing_package_shows_errors_as_greenstatus_names() -> None:
+    result = await loaded_after(
+        """
+        import greenstatus.testing
+        from greenstatus._exceptions import AuthenticationError
+        print(AuthenticationError.__module__)
+        """
+    )
+    assert result["stdout"] == "greenstatus\n"
+
+
+async def test_a_name_assigned_before_the_first_use_is_kept() -> None:
+    result = await loaded_after(
+        """
+        import greenstatus
+        mine = object()
+        greenstatus.AsyncStatusClient = mine
+        from greenstatus import TextStatus
+        print(greenstatus.AsyncStatusClient is mine, TextStatus.__module__)
+        """
+    )
+    assert result["stdout"] == "True greenstatus\n"

@@ -6,6 +6,7 @@ httpx transport (``fake.transport()``) or serve it on loopback (``fake.serve()``
 
 from __future__ import annotations
 
+from .. import _publish
 from .._methods import DOCUMENTED_RATE_LIMITS
 from ._clock import FakeClock
 from ._fake import FakeGreenAPI
@@ -14,6 +15,10 @@ from ._files import FakeFile
 from ._notifications import FakeNotification
 from ._replies import FakeReply, RecordedRequest
 from ._webhooks import WebhookDelivery
+
+# Tests and conversions see greenstatus's errors as greenstatus.<name>, as
+# users do, even when nothing imported a public name yet.
+_publish()
 
 __all__ = [
     "DOCUMENTED_RATE_LIMITS",
