@@ -23,16 +23,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import importlib
 import logging
 import ssl
+import sys
 import warnings
 import weakref
 from typing import TYPE_CHECKING, Any, cast
 
+import anyio.to_thread
 import attrs
 import httpx
 
-from ._pool_gate import PoolGate, ReleasingStream
+from ._pool_gate import CLOSED_WHILE_WAITING, PoolClosedError, PoolGate, ReleasingStream
 from ._version import __version__
 from ._write_timeout import may_stall_writing, send_watching_writes
 
@@ -314,7 +317,7 @@ class EventLoopTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         release = await self._gate.enter(request)
         try:
-            inner = self._inner or self._open()
+            inner = self._inner or await self._open(request)
             if self._watch_writes and may_stall_writing(request):
                 response = await send_watching_writes(inner, request)
             else:
@@ -325,8 +328,16 @@ class EventLoopTransport(httpx.AsyncBaseTransport):
         response.stream = ReleasingStream(cast("httpx.AsyncByteStream", response.stream), release)
         return response
 
-    def _open(self) -> httpx.AsyncBaseTransport:
+    async def _open(self, request: httpx.Request) -> httpx.AsyncBaseTransport:
         if on_asyncio():
+            if "httpx_aiohttp" not in sys.modules:
+                # Imported in a worker thread: aiohttp takes longer to import
+                # than a request takes, and the event loop runs on meanwhile.
+                await anyio.to_thread.run_sync(importlib.import_module, "httpx_aiohttp")
+            if self._gate.closed:  # closed meanwhile: nothing to open, nothing sent
+                raise PoolClosedError(CLOSED_WHILE_WAITING, request=request)
+            if self._inner is not None:  # another first request opened it meanwhile
+                return self._inner
             from httpx_aiohttp import AiohttpTransport
 
             transport = AiohttpTransport(**self._options)

@@ -195,3 +195,35 @@ async def test_a_name_assigned_before_the_first_use_is_kept() -> None:
         """
     )
     assert result["stdout"] == "True greenstatus\n"
+
+
+async def test_the_first_request_on_asyncio_imports_aiohttp_off_the_event_loop() -> None:
+    # greenstatus's own client loads aiohttp with its first request on
+    # asyncio, in a worker thread: the event loop runs on meanwhile.
+    fake = FakeGreenAPI(ID_INSTANCE, TOKEN)
+    async with fake.serve() as url:
+        result = await loaded_after(
+            f"""
+            import asyncio, sys, threading
+
+            class Where:
+                threads = []
+
+                def find_spec(self, name, path=None, target=None):
+                    if name == "aiohttp":
+                        self.threads.append(threading.current_thread() is threading.main_thread())
+                    return None
+
+            sys.meta_path.insert(0, Where())
+            from greenstatus import AsyncStatusClient
+
+            async def main():
+                async with AsyncStatusClient({ID_INSTANCE!r}, {TOKEN!r}, api_url={url!r}) as client:
+                    sent = await client.send_text_status("hello")
+                print(sent.id_message is not None, Where.threads)
+
+            asyncio.run(main())
+            """
+        )
+    assert result["stdout"] == "True [False]\n", result["stderr"]
+    assert heavy(result) == ["aiohttp", "httpx_aiohttp"]
