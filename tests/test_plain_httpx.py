@@ -235,9 +235,8 @@ async def test_greenstatus_s_own_kind_of_client_is_not_capped(server: Holding) -
     assert len(sent) == total
 
 
-async def test_httpx_aiohttp_s_transport_is_not_capped(server: Holding, anyio_backend: str) -> None:
-    if anyio_backend != "asyncio":
-        pytest.skip("aiohttp runs on asyncio only")
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])  # aiohttp runs on asyncio only
+async def test_httpx_aiohttp_s_transport_is_not_capped(server: Holding) -> None:
     from httpx_aiohttp import AiohttpTransport
 
     sent: list[str] = []

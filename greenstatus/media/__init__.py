@@ -23,14 +23,9 @@ except ImportError as missing:  # pragma: no cover - the test suite has the extr
         "pip install 'greenstatus[media]'"
     ) from missing
 
-from .. import _publish
 from .._exceptions import MediaError
 from ._prepare import VIDEO_MAX_SECONDS, VOICE_MAX_SECONDS, prepare_media, prepare_voice
 from ._prepared import PreparedFile
-
-# Tests and conversions see greenstatus's errors as greenstatus.<name>, as
-# users do, even when nothing imported a public name yet.
-_publish()
 
 __all__ = [
     "VIDEO_MAX_SECONDS",
