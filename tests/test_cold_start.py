@@ -227,3 +227,12 @@ async def test_the_first_request_on_asyncio_imports_aiohttp_off_the_event_loop()
         )
     assert result["stdout"] == "True [False]\n", result["stderr"]
     assert heavy(result) == ["aiohttp", "httpx_aiohttp"]
+
+
+def test_the_lazy_names_are_the_public_names() -> None:
+    # __init__.py lists the names (for type checkers and docs); _api.py
+    # imports them: a name added to one is added to the other.
+    import greenstatus
+    from greenstatus import _api
+
+    assert sorted(_api.__all__) == sorted(set(greenstatus.__all__) - {"__version__"})
