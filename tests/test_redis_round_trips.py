@@ -249,6 +249,17 @@ async def test_a_place_is_released_as_of_its_release_not_as_of_when_redis_hears(
 SENDS = 40
 
 
+async def send_one_at_a_time(fake: FakeGreenAPI, limiter: RedisRateLimiter) -> None:
+    """SENDS text statuses through a client on ``limiter``, each after the
+    last one's answer, at a limit none of them waits for."""
+    async with served_client(
+        fake, rate_limiter=limiter, retry=NoRetry(), rate_limits={METHOD: 1000}
+    ) as client:
+        with anyio.fail_after(30):
+            for n in range(SENDS):
+                await client.send_text_status(f"status {n}")
+
+
 async def test_sends_one_at_a_time_through_a_client_take_one_call_each(
     limiter: RedisRateLimiter, admin: redis.Redis
 ) -> None:
@@ -256,12 +267,7 @@ async def test_sends_one_at_a_time_through_a_client_take_one_call_each(
     # release rides with the next send's ask; the last is told by aclose.
     fake = FakeGreenAPI(ID)
     before = script_calls(admin)
-    async with served_client(
-        fake, rate_limiter=limiter, retry=NoRetry(), rate_limits={METHOD: 1000}
-    ) as client:
-        with anyio.fail_after(30):
-            for n in range(SENDS):
-                await client.send_text_status(f"status {n}")
+    await send_one_at_a_time(fake, limiter)
     await limiter.aclose()
     assert len(fake.statuses) == SENDS
     assert script_calls(admin) - before <= SENDS + 1  # not 2 per send
@@ -274,12 +280,7 @@ async def test_the_last_release_of_sends_one_at_a_time_reaches_redis_by_itself(
 ) -> None:
     fake = FakeGreenAPI(ID)
     before = script_calls(admin)
-    async with served_client(
-        fake, rate_limiter=limiter, retry=NoRetry(), rate_limits={METHOD: 1000}
-    ) as client:
-        with anyio.fail_after(30):
-            for n in range(SENDS):
-                await client.send_text_status(f"status {n}")
+    await send_one_at_a_time(fake, limiter)
     # No aclose: the last release is told by a call of its own, within 0.1 s.
     await until(lambda: all_released(admin, limiter))
     assert script_calls(admin) - before <= SENDS + 1
