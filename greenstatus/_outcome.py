@@ -192,20 +192,15 @@ _HTTPX_TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
     httpx.RequestError,
     asyncio.TimeoutError,  # aiohttp's timeouts; builtin TimeoutError from 3.11 on
 )
-_with_aiohttp: tuple[type[BaseException], ...] | None = None
 
 
 def transport_errors() -> tuple[type[BaseException], ...]:
     """What a transport raises when no answer came back: httpx's errors, and
     aiohttp's once aiohttp is loaded (before, none of its errors can exist)."""
-    global _with_aiohttp
-    if _with_aiohttp is not None:
-        return _with_aiohttp
-    loaded = aiohttp_errors()
-    if loaded is None:
+    kinds = aiohttp_errors()
+    if kinds is None:
         return _HTTPX_TRANSPORT_ERRORS
-    _with_aiohttp = (*_HTTPX_TRANSPORT_ERRORS, loaded.client_error)
-    return _with_aiohttp
+    return (*_HTTPX_TRANSPORT_ERRORS, kinds.client_error)
 
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
