@@ -244,7 +244,9 @@ async def test_watchers_in_three_processes_share_one_request_a_second(server: Re
         admin.flushall()
     fake = FakeGreenAPI(contacts=["79001234567@c.us"], rate_limits=DOCUMENTED_RATE_LIMITS)
     async with fake.serve() as url:
-        async with fake_client(fake, rate_limits=None) as sender:
+        # The statuses to watch are sent at GREEN-API's pace (the client's default
+        # limits): the fake answers a sixth send within one second with 429.
+        async with fake_client(fake) as sender:
             ids = [(await sender.send_text_status(f"status {n}")).id_message for n in range(6)]
         fake.requests = []
         command = [sys.executable, WORKER, "watch", server.url, url, fake.id_instance, fake.token]
