@@ -22,6 +22,7 @@ import anyio
 from ._cli_output import EXIT_BROKEN_PIPE, Output, UsageError, exit_code, hint_for
 from ._cli_parser import build_parser
 from ._exceptions import GreenStatusError
+from ._tls_ahead import TlsContextAhead
 
 __all__ = ["main"]
 
@@ -29,6 +30,9 @@ __all__ = ["main"]
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
+    if args.network:
+        # The TLS context is built while the command loads (see _tls_ahead.py).
+        args.tls_context = TlsContextAhead()
     out = Output(as_json=args.json, stdout=sys.stdout, stderr=sys.stderr)
     # The command line is an application: it shows greenstatus's warnings (a
     # retry, a plain-http URL) on stderr, as the library leaves to applications.

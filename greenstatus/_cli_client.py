@@ -13,12 +13,15 @@ from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from ._cli_output import UsageError
 from ._client import AsyncStatusClient
 from ._exceptions import GreenStatusError
 from ._http import create_short_lived_client
 from ._instance import DEFAULT_API_URL, DEFAULT_MEDIA_URL
 from ._retry import ExponentialBackoff
+from ._tls_ahead import TlsContextAhead
 
 __all__ = ["checked", "client_from", "decode"]
 
@@ -36,7 +39,7 @@ async def client_from(
     would take longer than the requests."""
     # Usage errors first: a command that cannot run opens nothing.
     settings = _settings(args, credentials=credentials)
-    http = create_short_lived_client()
+    http = _http_client(args)
     try:
         try:
             client = AsyncStatusClient(**settings, http_client=http)
@@ -46,6 +49,32 @@ async def client_from(
             yield client
     finally:
         await http.aclose()
+
+
+def _http_client(args: argparse.Namespace) -> httpx.AsyncClient:
+    """The command's HTTP client, on the TLS context ``main`` started building
+    (``_tls_ahead.py``). TLS or proxy settings of the environment that cannot
+    be used are usage errors, not tracebacks; a proxy's URL (it may hold a
+    password) is named, never shown."""
+    ahead: TlsContextAhead = getattr(args, "tls_context", None) or TlsContextAhead()
+    try:
+        verify = ahead.get()
+    except OSError as error:
+        raise UsageError(str(error)) from None
+    try:
+        return create_short_lived_client(verify=verify)
+    except ImportError as error:  # a SOCKS proxy without httpx[socks]: httpx says what to install
+        raise UsageError(f"cannot use the proxy set in {_proxy_names()}: {error}") from None
+    except (ValueError, httpx.InvalidURL):
+        raise UsageError(
+            f"cannot use the proxy set in {_proxy_names()}: a URL there is not an http://, "
+            "https:// or socks5:// URL httpx can use"
+        ) from None
+
+
+def _proxy_names() -> str:
+    names = sorted(name for name in os.environ if name.lower().endswith("_proxy"))
+    return ", ".join(names) or "the system's settings"
 
 
 def _settings(args: argparse.Namespace, *, credentials: bool) -> dict[str, Any]:

@@ -135,6 +135,38 @@ async def test_a_one_request_command_sends_on_httpx_own_transport() -> None:
     assert TOKEN not in str(result["stdout"]) + str(result["stderr"])
 
 
+async def test_a_command_builds_one_tls_context_on_a_thread_of_its_own() -> None:
+    # The context (httpx's own) is built while the command loads, off the main
+    # thread, and shared by every transport the client mounts: a proxy from
+    # the environment (bypassed here by NO_PROXY) would otherwise build another.
+    fake = FakeGreenAPI(ID_INSTANCE, TOKEN)
+    async with fake.serve() as url:
+        result = await loaded_after(
+            """
+            import ssl, threading
+            built = []
+            original = ssl.create_default_context
+            def recording(*args, **kwargs):
+                built.append(threading.current_thread().name)
+                return original(*args, **kwargs)
+            ssl.create_default_context = recording
+            from greenstatus._cli import main
+            assert main(["send-text", "good morning"]) == 0
+            print(built)
+            """,
+            env={
+                "GREEN_API_URL": url,
+                "GREEN_API_ID_INSTANCE": ID_INSTANCE,
+                "GREEN_API_TOKEN": TOKEN,
+                "HTTPS_PROXY": "http://127.0.0.1:9",
+                "HTTP_PROXY": "http://127.0.0.1:9",
+                "NO_PROXY": "127.0.0.1",
+            },
+        )
+    assert str(result["stdout"]).splitlines()[-1] == "['greenstatus-tls']", result["stderr"]
+    assert len(fake.requests) == 1
+
+
 async def test_participants_load_phonenumbers_when_a_number_is_checked() -> None:
     result = await loaded_after(
         """

@@ -1,0 +1,116 @@
+"""The command line under the environment's TLS and proxy settings: the
+certificates httpx trusts are the ones the command trusts, and settings that
+cannot be used end as a usage error (exit 2) that says which, before anything
+is sent, never as a traceback, and never showing a proxy's password."""
+
+from __future__ import annotations
+
+import os
+import ssl
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import trustme
+
+from greenstatus.testing import FakeGreenAPI
+
+from .test_cli import TOKEN, cli, credentials
+
+pytestmark = pytest.mark.anyio
+
+# The settings under test, cleared from the suite's own environment first.
+SETTINGS = ("SSL_CERT_FILE", "SSL_CERT_DIR", "SSLKEYLOGFILE")
+PASSWORD = "pr0xy-pa55word"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def fake() -> FakeGreenAPI:
+    return FakeGreenAPI("1101000001", TOKEN)
+
+
+@pytest.fixture
+async def api_url(fake: FakeGreenAPI) -> AsyncIterator[str]:
+    async with fake.serve() as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name in SETTINGS or name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+
+
+async def test_the_command_trusts_the_certificates_httpx_reads(
+    fake: FakeGreenAPI, tmp_path: Path
+) -> None:
+    authority = trustme.CA()
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_tls)
+    ca_file = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    async with fake.serve(ssl_context=server_tls) as url:
+        assert url.startswith("https://")
+        untrusted = await cli("send-text", "untrusted", "--max-attempts", "1", env=credentials(url))
+        trusted = await cli(
+            "send-text", "trusted", env={**credentials(url), "SSL_CERT_FILE": str(ca_file)}
+        )
+    assert untrusted.returncode == 1
+    assert "CERTIFICATE_VERIFY_FAILED" in untrusted.stderr
+    assert trusted.returncode == 0, trusted.stderr
+    assert [status.payload for status in fake.statuses] == [{"message": "trusted"}]
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "error"),
+    [
+        (
+            "SSL_CERT_FILE",
+            "{missing}",
+            "cannot load the TLS certificates (SSL_CERT_FILE={missing}): No such file or directory",
+        ),
+        (
+            "SSLKEYLOGFILE",
+            "{missing}/keys.log",
+            "cannot set up TLS: No such file or directory: {missing}/keys.log",
+        ),
+    ],
+    ids=["unreadable certificates", "unwritable key log"],
+)
+async def test_tls_settings_that_cannot_be_used_are_usage_errors(
+    api_url: str, fake: FakeGreenAPI, tmp_path: Path, setting: str, value: str, error: str
+) -> None:
+    missing = str(tmp_path / "missing")
+    run = await cli(
+        "send-text", "hello", env={**credentials(api_url), setting: value.format(missing=missing)}
+    )
+    assert run.returncode == 2
+    assert run.stderr == f"greenstatus: error: {error.format(missing=missing)}\n"
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("HTTP_PROXY", f"ftp://user:{PASSWORD}@127.0.0.1:21"),
+        ("ALL_PROXY", f"http://user:{PASSWORD}@[::1"),
+    ],
+    ids=["a scheme httpx has no transport for", "a URL that cannot be read"],
+)
+async def test_a_proxy_that_cannot_be_used_is_a_usage_error_hiding_its_password(
+    api_url: str, fake: FakeGreenAPI, setting: str, value: str
+) -> None:
+    run = await cli("send-text", "hello", env={**credentials(api_url), setting: value})
+    assert run.returncode == 2
+    assert run.stderr == (
+        f"greenstatus: error: cannot use the proxy set in {setting}: a URL there is not an "
+        "http://, https:// or socks5:// URL httpx can use\n"
+    )
+    assert PASSWORD not in run.stdout + run.stderr
+    assert fake.requests == []
