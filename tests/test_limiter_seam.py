@@ -159,14 +159,16 @@ def test_a_rate_limiter_without_acquire_is_refused() -> None:
 
 
 def trickle(handler: Handler) -> None:
-    """Answer one header line every 0.2 s: each read is quick, the whole is slow."""
+    """Answer one header line every 0.02 s for 5 s: each read is quick (a
+    twenty-fifth of the read timeout, so a slow machine still cuts on the whole
+    exchange's bound), the whole is slow."""
     handler.close_connection = True
     try:
         handler.wfile.write(b"HTTP/1.1 200 OK\r\n")
-        for _ in range(25):
+        for _ in range(250):
             handler.wfile.write(b"X-Slow: 1\r\n")
             handler.wfile.flush()
-            time.sleep(0.2)
+            time.sleep(0.02)
     except (BrokenPipeError, ConnectionResetError):
         pass  # the client gave up, as it should
 
@@ -178,7 +180,7 @@ async def test_an_attempt_holding_a_place_ends_within_the_bound_it_was_asked_for
             "1101000001",
             "token",
             api_url=server.url,
-            timeout=0.3,
+            timeout=0.5,
             rate_limiter=limiter,
             retry=NoRetry(),
         ) as client:
@@ -187,8 +189,8 @@ async def test_an_attempt_holding_a_place_ends_within_the_bound_it_was_asked_for
                 await client.send_text_status("hi")
             took = time.monotonic() - started
     (asked,) = limiter.requests
-    assert asked.hold == pytest.approx(1.2)  # four timeouts of 0.3 s
-    assert took < asked.hold + 1.0  # the server would trickle for 5 s
+    assert asked.hold == pytest.approx(2.0)  # four timeouts of 0.5 s
+    assert took < asked.hold + 2.0  # the server would trickle for 5 s
     assert excinfo.value.request_sent is True
-    assert "did not complete within 1.2 s" in str(excinfo.value)
+    assert "did not complete within 2 s" in str(excinfo.value)
     assert limiter.log == ["acquire sendTextStatus#1", "release sendTextStatus#1"]

@@ -241,7 +241,8 @@ async def test_a_place_is_released_as_of_its_release_not_as_of_when_redis_hears(
             await until(lambda: score(own_admin, limiter, first.waiter) < released_at + 50)
             counts_until = score(own_admin, limiter, first.waiter)
         await limiter.aclose()
-    assert released_at + 1.01 - 0.01 <= counts_until < released_at + 1.01 + 0.5
+    # Counted from when Redis hears, it would end a second later than this bound.
+    assert released_at + 1.01 - 0.01 <= counts_until < released_at + 1.01 + 0.9
 
 
 # -- the client's own releases: never waited for -------------------------------------
@@ -270,7 +271,9 @@ async def test_sends_one_at_a_time_through_a_client_take_one_call_each(
     await send_one_at_a_time(fake, limiter)
     await limiter.aclose()
     assert len(fake.statuses) == SENDS
-    assert script_calls(admin) - before <= SENDS + 1  # not 2 per send
+    # Not 2 per send (80). On a slow machine a pause past the 0.1 s timer
+    # between a release and the next ask sends that release by itself.
+    assert script_calls(admin) - before <= SENDS + 4
     assert all_released(admin, limiter)
     assert not limiter._lanes  # nothing left to tell, and no timer armed
 
@@ -283,7 +286,7 @@ async def test_the_last_release_of_sends_one_at_a_time_reaches_redis_by_itself(
     await send_one_at_a_time(fake, limiter)
     # No aclose: the last release is told by a call of its own, within 0.1 s.
     await until(lambda: all_released(admin, limiter))
-    assert script_calls(admin) - before <= SENDS + 1
+    assert script_calls(admin) - before <= SENDS + 4  # as above
     await until(lambda: not limiter._lanes)  # its timer ran, and the lane went
 
 

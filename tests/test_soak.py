@@ -101,7 +101,11 @@ async def test_a_soak_loses_and_doubles_no_status() -> None:
         assert isinstance(result.request, TextStatus)
         ids = stored.get(result.request.message, [])
         if result.ok:
-            assert ids == [result.id_message]  # reported sent: stored exactly once
+            # Reported sent: stored exactly once. A stall's late answer ("late")
+            # is a success when it arrives before the timeout cuts it, as it can
+            # on a slow machine: the fake stored the status under its own id.
+            assert len(ids) == 1
+            assert result.id_message in (ids[0], "late")
         elif ids:
             # Stored, yet reported failed: it must have been reported as possibly delivered.
             assert result.error is not None
