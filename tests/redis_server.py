@@ -7,6 +7,7 @@ package); the tests start their own, with no persistence, and stop it.
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -25,15 +26,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def redis_server() -> Iterator[RedisServer]:
-    """A redis-server of its own; yields a handle with its URL and ``stop()``."""
+def redis_server(password: str | None = None) -> Iterator[RedisServer]:
+    """A redis-server of its own (asking for ``password``, if given); yields a
+    handle with its URL and ``stop()``."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError(
             "redis-server is not installed: the README's test command installs it "
             "(apt-get install redis-server)"
         )
-    server = RedisServer(binary)
+    server = RedisServer(binary, password=password)
     try:
         yield server
     finally:
@@ -41,7 +43,18 @@ def redis_server() -> Iterator[RedisServer]:
 
 
 class RedisServer:
-    def __init__(self, binary: str) -> None:
+    def __init__(self, binary: str, *, password: str | None = None) -> None:
+        self.password = password
+        # The port is free when picked, but another process may bind it before
+        # redis-server does; redis-server then exits, and it starts again on
+        # another port.
+        for _ in range(3):
+            if self._start(binary):
+                return
+        raise RuntimeError("redis-server did not start on any of three free ports")
+
+    def _start(self, binary: str) -> bool:
+        """Start on a free port; False if redis-server exited (the port was taken)."""
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process = subprocess.Popen(
@@ -57,19 +70,24 @@ class RedisServer:
                 "no",
                 "--protected-mode",
                 "yes",
+                *(("--requirepass", self.password) if self.password else ()),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + _START_TIMEOUT
-        client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1)
+        client = redis.Redis(
+            host="127.0.0.1", port=self.port, password=self.password, socket_timeout=1
+        )
         try:
             while True:
                 try:
                     client.ping()
-                    break
+                    return True
                 except redis.exceptions.ConnectionError:
-                    if time.monotonic() > deadline or self.process.poll() is not None:
+                    if self.process.poll() is not None:
+                        return False
+                    if time.monotonic() > deadline:
                         self.stop()
                         raise RuntimeError("redis-server did not start") from None
                     time.sleep(0.02)
@@ -77,10 +95,17 @@ class RedisServer:
             client.close()
 
     def client(self) -> redis.Redis:
-        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2)
+        return redis.Redis(
+            host="127.0.0.1", port=self.port, password=self.password, socket_timeout=2
+        )
+
+    def url_with(self, password: str) -> str:
+        """Its URL with ``password`` in it, right or wrong."""
+        return f"redis://:{password}@127.0.0.1:{self.port}/0"
 
     def stop(self) -> None:
         if self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)  # a stopped process hears no TERM
             self.process.terminate()
             self.process.wait(timeout=10)
 

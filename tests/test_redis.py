@@ -8,7 +8,6 @@ import itertools
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -80,14 +79,16 @@ async def test_it_is_a_rate_limiter(limiter: RedisRateLimiter) -> None:
 async def test_n_places_at_once_then_one_more_a_window_after_a_release(
     limiter: RedisRateLimiter,
 ) -> None:
-    with anyio.fail_after(1):
+    with anyio.fail_after(5):
         places = [await limiter.acquire(request(3)) for _ in range(3)]
     released = time.monotonic()
     await places[0].release()
-    with anyio.fail_after(3):
+    with anyio.fail_after(5):
         await limiter.acquire(request(3))
     waited = time.monotonic() - released
-    assert 0.95 < waited < 1.5  # the released place counted for its window
+    # The released place counted for its window, and no longer: the others are
+    # held for a minute (room above the window for a slow machine).
+    assert 0.95 < waited < 2.5
 
 
 async def test_keys_live_under_the_prefix_per_instance_and_method_and_expire(
@@ -137,8 +138,9 @@ async def test_a_cancelled_waiter_leaves_its_turn_at_once(limiter: RedisRateLimi
     await holder.release()
     with anyio.fail_after(3):
         await limiter.acquire(request(1))
-    # One window, not the two seconds a vanished waiter takes to go stale.
-    assert time.monotonic() - released < 1.5
+    # One window, not the two seconds a vanished waiter takes to go stale (it
+    # left 0.2 s before the release: stale 1.8 s after it at the earliest).
+    assert time.monotonic() - released < 1.7
 
 
 async def test_a_place_never_released_counts_its_hold_and_a_window(
@@ -148,7 +150,8 @@ async def test_a_place_never_released_counts_its_hold_and_a_window(
     started = time.monotonic()
     with anyio.fail_after(5):
         await limiter.acquire(request(1, hold=0.5))
-    assert 1.3 < time.monotonic() - started < 2.2
+    # Its hold and a window (1.5 s), with room above for a slow machine.
+    assert 1.3 < time.monotonic() - started < 3.5
 
 
 async def test_a_client_keeps_the_fake_s_limits_with_redis(
@@ -293,8 +296,9 @@ async def test_a_killed_process_holding_places_blocks_no_one_past_the_bound(
         dying.wait(timeout=10)
         assert dying.stdout is not None
         dying.stdout.close()
-    # Its five places counted until their hold plus the window, not longer.
-    assert waited < hold + 1.0 + 0.5
+    # Its five places counted until their hold plus the window, not longer
+    # (with room above for a slow machine).
+    assert waited < hold + 1.0 + 1.5
 
 
 def test_most_in_any_second_counts_windows() -> None:
@@ -337,9 +341,9 @@ async def test_a_place_given_to_a_waiter_that_left_is_released(
     limits = limiter.keys(ID, "sendTextStatus")[4]
     await limiter._leave(keys=[queue, seen, place.places_key, limits], args=[place.waiter, 1.01])
     started = time.monotonic()
-    with anyio.fail_after(5):
+    with anyio.fail_after(10):
         await limiter.acquire(request(1, hold=60))
-    assert time.monotonic() - started < 1.5  # a window, not the 60 s hold
+    assert time.monotonic() - started < 5  # a window, not the 60 s hold
 
 
 async def test_a_place_granted_as_its_acquire_is_cancelled_is_released(
@@ -436,51 +440,11 @@ async def test_a_stalled_redis_is_unavailable_within_the_call_bound(
 PASSWORD = "r3dis-Pa55word-9f8e7d"
 
 
-class PasswordServer:
-    """A redis-server of its own that asks for PASSWORD."""
-
-    def __init__(self) -> None:
-        binary = shutil.which("redis-server")
-        assert binary is not None, "redis-server is not installed"
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [
-                *(binary, "--bind", "127.0.0.1", "--port", str(self.port)),
-                *("--save", "", "--appendonly", "no", "--requirepass", PASSWORD),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        probe = redis.Redis(host="127.0.0.1", port=self.port, password=PASSWORD, socket_timeout=1)
-        try:
-            for _ in range(500):  # up to ~10 s for the server to listen
-                try:
-                    probe.ping()
-                    return
-                except redis.exceptions.ConnectionError:
-                    assert self.process.poll() is None, "redis-server did not start"
-                    time.sleep(0.02)
-            raise RuntimeError("redis-server did not start")
-        finally:
-            probe.close()
-
-    def url(self, password: str) -> str:
-        return f"redis://:{password}@127.0.0.1:{self.port}/0"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGCONT)  # a stopped process hears no TERM
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
 @pytest.fixture
-def password_server() -> Iterator[PasswordServer]:
-    server = PasswordServer()
-    try:
+def password_server() -> Iterator[RedisServer]:
+    """A redis-server of its own that asks for PASSWORD."""
+    with redis_server(password=PASSWORD) as server:
         yield server
-    finally:
-        server.stop()
 
 
 async def caught(call: Awaitable[object]) -> BaseException:
@@ -492,14 +456,14 @@ async def caught(call: Awaitable[object]) -> BaseException:
     raise AssertionError("no RateLimiterUnavailableError")
 
 
-async def unavailable_limiter(way: str, server: PasswordServer) -> RedisRateLimiter:
+async def unavailable_limiter(way: str, server: RedisServer) -> RedisRateLimiter:
     if way == "wrong password":
-        return RedisRateLimiter(server.url(PASSWORD[::-1]))
+        return RedisRateLimiter(server.url_with(PASSWORD[::-1]))
     if way == "wrong password, own client":
         return RedisRateLimiter(
             redis.asyncio.Redis(host="127.0.0.1", port=server.port, password=PASSWORD[::-1])
         )
-    limiter = RedisRateLimiter(server.url(PASSWORD))
+    limiter = RedisRateLimiter(server.url_with(PASSWORD))
     await limiter.acquire(request(5))  # connected, and the password taken
     if way == "server down":
         server.stop()
@@ -513,7 +477,7 @@ WAYS = ["wrong password", "wrong password, own client", "server down", "timeout"
 
 @pytest.mark.parametrize("way", WAYS)
 async def test_no_password_is_reachable_from_the_limiter_s_error(
-    password_server: PasswordServer, way: str
+    password_server: RedisServer, way: str
 ) -> None:
     limiter = await unavailable_limiter(way, password_server)
     error = await caught(limiter.acquire(request(5)))
@@ -528,7 +492,7 @@ async def test_no_password_is_reachable_from_the_limiter_s_error(
 
 @pytest.mark.parametrize("way", WAYS)
 async def test_no_password_or_token_is_reachable_from_a_client_s_error(
-    password_server: PasswordServer, way: str
+    password_server: RedisServer, way: str
 ) -> None:
     fake = FakeGreenAPI()
     limiter = await unavailable_limiter(way, password_server)
