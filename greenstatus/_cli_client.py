@@ -63,18 +63,23 @@ def _http_client(args: argparse.Namespace) -> httpx.AsyncClient:
         raise UsageError(str(error)) from None
     try:
         return create_short_lived_client(verify=verify)
-    except ImportError as error:  # a SOCKS proxy without httpx[socks]: httpx says what to install
-        raise UsageError(f"cannot use the proxy set in {_proxy_names()}: {error}") from None
+    except ImportError as error:
+        if not _proxy_names():
+            raise  # not the proxy's: an installation that is broken
+        # A SOCKS proxy without httpx[socks]: httpx's message says what to install.
+        raise UsageError(f"cannot use the proxy settings in {_proxy_names()}: {error}") from None
     except (ValueError, httpx.InvalidURL):
         raise UsageError(
-            f"cannot use the proxy set in {_proxy_names()}: a URL there is not an http://, "
-            "https:// or socks5:// URL httpx can use"
+            f"cannot use the proxy settings in {_proxy_names() or 'the system'}: an entry "
+            "there is not one httpx can read (a proxy URL must be http://, https:// or "
+            "socks5://)"
         ) from None
 
 
 def _proxy_names() -> str:
-    names = sorted(name for name in os.environ if name.lower().endswith("_proxy"))
-    return ", ".join(names) or "the system's settings"
+    """The proxy variables set (``NO_PROXY`` too), by name: their values may
+    hold a password."""
+    return ", ".join(sorted(name for name in os.environ if name.lower().endswith("_proxy")))
 
 
 def _settings(args: argparse.Namespace, *, credentials: bool) -> dict[str, Any]:

@@ -3,8 +3,15 @@ goes on loading.
 
 Building the context reads a certificate bundle: certifi's, or the one
 ``SSL_CERT_FILE`` or ``SSL_CERT_DIR`` names, as httpx reads them. That takes
-about a third of a one-request command's time. OpenSSL parses the bundle with
+about a tenth of a one-request command's time. OpenSSL parses the bundle with
 the GIL released, so the command's imports run meanwhile.
+
+The thread imports nothing: whatever it would import is imported first, on
+the caller's thread. An import lock held by a thread that Ctrl-C interrupted
+would otherwise stop it, and the command with it. And it is not a daemon:
+the interpreter waits for it before it exits, since OpenSSL's clean-up at
+exit must not run while the thread is still inside OpenSSL (an early usage
+error or Ctrl-C ends a command before it asks for the context).
 
 The context is httpx's own (``httpx.create_ssl_context()``). It is handed to
 the client as ``verify=``, so the client trusts the same certificates, with
@@ -15,6 +22,7 @@ httpx would build one each.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import ssl
 import threading
@@ -30,7 +38,8 @@ class TlsContextAhead:
     def __init__(self) -> None:
         self._context: ssl.SSLContext | None = None
         self._error: Exception | None = None
-        self._thread = threading.Thread(target=self._build, name="greenstatus-tls", daemon=True)
+        _import_what_building_imports()
+        self._thread = threading.Thread(target=self._build, name="greenstatus-tls")
         self._thread.start()
 
     def _build(self) -> None:
@@ -48,6 +57,15 @@ class TlsContextAhead:
             raise _unreadable(self._error) from None
         assert self._context is not None
         return self._context
+
+
+def _import_what_building_imports() -> None:
+    """certifi, and what ``certifi.where()`` imports the first time it is called
+    (importlib.resources' parts): ``httpx.create_ssl_context()`` uses both."""
+    with contextlib.suppress(Exception):  # create_ssl_context() meets it again, and says so
+        import certifi
+
+        certifi.where()
 
 
 def _unreadable(error: Exception) -> OSError:

@@ -10,6 +10,7 @@ import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import certifi
 import pytest
 import trustme
 
@@ -100,8 +101,9 @@ async def test_tls_settings_that_cannot_be_used_are_usage_errors(
     [
         ("HTTP_PROXY", f"ftp://user:{PASSWORD}@127.0.0.1:21"),
         ("ALL_PROXY", f"http://user:{PASSWORD}@[::1"),
+        ("NO_PROXY", "[::1]"),
     ],
-    ids=["a scheme httpx has no transport for", "a URL that cannot be read"],
+    ids=["a scheme httpx has no transport for", "a URL that cannot be read", "a host pattern"],
 )
 async def test_a_proxy_that_cannot_be_used_is_a_usage_error_hiding_its_password(
     api_url: str, fake: FakeGreenAPI, setting: str, value: str
@@ -109,8 +111,30 @@ async def test_a_proxy_that_cannot_be_used_is_a_usage_error_hiding_its_password(
     run = await cli("send-text", "hello", env={**credentials(api_url), setting: value})
     assert run.returncode == 2
     assert run.stderr == (
-        f"greenstatus: error: cannot use the proxy set in {setting}: a URL there is not an "
-        "http://, https:// or socks5:// URL httpx can use\n"
+        f"greenstatus: error: cannot use the proxy settings in {setting}: an entry there is "
+        "not one httpx can read (a proxy URL must be http://, https:// or socks5://)\n"
     )
     assert PASSWORD not in run.stdout + run.stderr
     assert fake.requests == []
+
+
+@pytest.fixture
+def big_bundle(tmp_path: Path) -> Path:
+    """certifi's bundle 25 times over: half a second or so to load."""
+    bundle = tmp_path / "big.pem"
+    bundle.write_bytes(Path(certifi.where()).read_bytes() * 25)
+    return bundle
+
+
+async def test_a_command_ending_before_its_tls_context_is_built_exits_as_it_should(
+    big_bundle: Path,
+) -> None:
+    # The context is still being built when the command meets its usage error
+    # (no instance id): the process must not exit under the thread still
+    # inside OpenSSL (it crashed, exit -11).
+    for _ in range(3):
+        run = await cli(
+            "send-text", "hello", env={"GREEN_API_TOKEN": TOKEN, "SSL_CERT_FILE": str(big_bundle)}
+        )
+        assert run.returncode == 2, run.stderr
+        assert "no instance id" in run.stderr
