@@ -214,54 +214,44 @@ async def test_a_mounted_httpx_transport_is_capped_too(server: Holding) -> None:
     assert server.most <= AUTO_CEILING
 
 
+async def past_the_ceiling_at_once(server: Holding, client: AsyncStatusClient) -> None:
+    """Sends through ``client`` until more than the "auto" ceiling are held at
+    the server at once (a cap would stop them short), then lets every one be
+    answered: all of them are sent."""
+    sent: list[str] = []
+    total = AUTO_CEILING + 16
+    with anyio.fail_after(BOUND):
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(send_many, [client], total, sent)
+            await server.until(lambda: server.held > AUTO_CEILING)
+            server.opened.set()
+    assert len(sent) == total
+
+
 async def test_greenstatus_s_own_kind_of_client_is_not_capped(server: Holding) -> None:
     # create_http_client() on asyncio sends through aiohttp's pool; on trio a
     # user's shares it between instances, whose shares a cap in front would
     # undo. Either way, more than the cap reach the server at once.
-    sent: list[str] = []
-    total = AUTO_CEILING + 16
     http = create_http_client(
         limits=httpx.Limits(max_connections=128),
         max_connections_per_host=None,
         max_requests_per_instance=None,
     )
-    with anyio.fail_after(BOUND):
-        async with http:
-            client = client_of(server, http)
-            async with anyio.create_task_group() as tasks:
-                tasks.start_soon(send_many, [client], total, sent)
-                await server.until(lambda: server.held > AUTO_CEILING)
-                server.opened.set()
-    assert len(sent) == total
+    async with http:
+        await past_the_ceiling_at_once(server, client_of(server, http))
 
 
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])  # aiohttp runs on asyncio only
 async def test_httpx_aiohttp_s_transport_is_not_capped(server: Holding) -> None:
     from httpx_aiohttp import AiohttpTransport
 
-    sent: list[str] = []
-    total = AUTO_CEILING + 16
-    with anyio.fail_after(BOUND):
-        async with httpx.AsyncClient(transport=AiohttpTransport()) as http:
-            client = client_of(server, http)
-            async with anyio.create_task_group() as tasks:
-                tasks.start_soon(send_many, [client], total, sent)
-                await server.until(lambda: server.held > AUTO_CEILING)
-                server.opened.set()
-    assert len(sent) == total
+    async with httpx.AsyncClient(transport=AiohttpTransport()) as http:
+        await past_the_ceiling_at_once(server, client_of(server, http))
 
 
 async def test_no_cap_when_lifted(server: Holding) -> None:
-    sent: list[str] = []
-    total = AUTO_CEILING + 16
-    with anyio.fail_after(BOUND):
-        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=None)) as http:
-            client = client_of(server, http, max_in_flight=None)
-            async with anyio.create_task_group() as tasks:
-                tasks.start_soon(send_many, [client], total, sent)
-                await server.until(lambda: server.held > AUTO_CEILING)
-                server.opened.set()
-    assert len(sent) == total
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=None)) as http:
+        await past_the_ceiling_at_once(server, client_of(server, http, max_in_flight=None))
 
 
 # -- what it says -------------------------------------------------------------------
