@@ -5,8 +5,10 @@ is sent, never as a traceback, and never showing a proxy's password."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import ssl
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,6 +16,8 @@ import certifi
 import pytest
 import trustme
 
+from greenstatus._cli_client import _http_client
+from greenstatus._cli_output import UsageError
 from greenstatus.testing import FakeGreenAPI
 
 from .test_cli import TOKEN, cli, credentials
@@ -138,3 +142,17 @@ async def test_a_command_ending_before_its_tls_context_is_built_exits_as_it_shou
         )
         assert run.returncode == 2, run.stderr
         assert "no instance id" in run.stderr
+
+
+def test_a_socks_proxy_without_httpx_socks_names_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As where socksio is not installed, whatever this environment has.
+    monkeypatch.setitem(sys.modules, "socksio", None)
+    monkeypatch.setenv("ALL_PROXY", f"socks5://user:{PASSWORD}@127.0.0.1:1080")
+    with pytest.raises(UsageError) as excinfo:
+        _http_client(argparse.Namespace())
+    message = str(excinfo.value)
+    assert message.startswith("cannot use the proxy settings in ALL_PROXY: ")
+    assert "httpx[socks]" in message
+    assert PASSWORD not in message
