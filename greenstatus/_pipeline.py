@@ -269,8 +269,11 @@ class Pipeline:
                     )
                     if delay is None:
                         raise  # given up, or the client or pool is closed: no retry
-                    delay = max(0.0, float(delay))
-                    await self._report_retry(method, attempt, error, delay)
+                    failed = error
+            # Out of both places: the user's on_retry hook and the backoff hold
+            # up no other request.
+            delay = max(0.0, float(delay))
+            await self._report_retry(method, attempt, failed, delay)
             await self.session.pool.clock.sleep(delay)
 
     def _place(self, method: ApiMethod) -> AttemptPlace:

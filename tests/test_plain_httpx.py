@@ -24,6 +24,8 @@ from greenstatus import (
     APITimeoutError,
     AsyncStatusClient,
     ClientClosedError,
+    ExponentialBackoff,
+    GreenStatusError,
     InProcessRateLimiter,
     NoRetry,
     RatePlace,
@@ -465,3 +467,45 @@ def test_the_first_measurement_opens_connections_and_moves_nothing() -> None:
     assert climb.limit == AUTO_START
     climb.measured(100, 100, 0.2, timed_out=False)
     assert climb.limit != AUTO_START  # the next one probes
+
+
+async def test_a_retry_s_hook_and_backoff_hold_no_place_in_flight() -> None:
+    # One place in flight. The first getStateInstance is answered 429, and its
+    # on_retry hook waits until getSettings has been answered: holding the
+    # place meanwhile, it would wait for ever.
+    answered: list[str] = []
+    first_answered, settings_done = anyio.Event(), anyio.Event()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        method = request.url.path.split("/")[2]
+        answered.append(method)
+        if method == "getStateInstance" and answered.count(method) == 1:
+            first_answered.set()
+            return httpx.Response(429, json={"message": "slow down"})
+        if method == "getSettings":
+            return httpx.Response(200, json={"wid": "79001234567@c.us"})
+        return httpx.Response(200, json={"stateInstance": "authorized"})
+
+    async def on_retry(attempt: int, error: GreenStatusError, delay: float) -> None:
+        await settings_done.wait()
+
+    async def settings() -> None:
+        await client.get_settings()
+        settings_done.set()
+
+    with anyio.fail_after(BOUND):
+        async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+            client = AsyncStatusClient(
+                ID_INSTANCE,
+                TOKEN,
+                http_client=http,
+                rate_limits=None,
+                retry=ExponentialBackoff(max_attempts=2, initial=0.01),
+                on_retry=on_retry,
+                max_in_flight=1,
+            )
+            async with client, anyio.create_task_group() as tasks:
+                tasks.start_soon(client.get_state_instance)
+                await first_answered.wait()
+                tasks.start_soon(settings)
+    assert answered == ["getStateInstance", "getSettings", "getStateInstance"]
