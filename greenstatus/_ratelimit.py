@@ -100,12 +100,6 @@ class MethodRateLimiter:
         self._lock: anyio.Lock | None = None
         self._released: anyio.Event | None = None
 
-    @property
-    def _slots(self) -> list[Slot]:
-        """The places that count: in flight, then ended within the window
-        (those that left it since the last acquire still among them)."""
-        return [*self._held, *(slot for _, slot in self._ended)]
-
     async def acquire(self) -> Slot:
         """Wait for a place, then take it. A cancelled wait takes none."""
         lock = self._lock
