@@ -153,14 +153,6 @@ class RedisRateLimiter:
         # Waiters are named by this limiter and a count: unique, and cheap.
         self._name = uuid.uuid4().hex[:20]
         self._count = itertools.count()
-        # What a Redis that cannot be used raises: its own errors, the
-        # network's, a call past its time, a client whose event loop closed.
-        self._unavailable: tuple[type[BaseException], ...] = (
-            redis.exceptions.RedisError,
-            OSError,
-            TimeoutError,
-            RuntimeError,
-        )
 
     def __repr__(self) -> str:
         return f"<RedisRateLimiter {self._where} key_prefix={self._prefix!r}>"
@@ -227,12 +219,14 @@ class RedisRateLimiter:
     ) -> Any:
         """One script call, within ``limit`` seconds: a Redis that cannot
         answer by then (down, stalled, closed with its event loop) is
-        unavailable, and says so."""
+        unavailable, and says so. So is any other error of the call (a fault
+        of redis-py's own): it becomes the same typed error, never one that
+        escapes with redis-py's frames (cancellation still propagates)."""
         failure: RateLimiterUnavailableError
         try:
             with anyio.fail_after(limit):
                 return await script(keys=keys, args=arguments)
-        except self._unavailable as error:
+        except Exception as error:
             failure = self._unavailable_error(error, method, limit)
         # Raised outside the except block, so that redis-py's error is not its
         # __context__: that error's traceback holds redis-py's frames, whose

@@ -212,7 +212,12 @@ class Calls:
             answers = [_read(answer[index : index + 3]) for index in range(0, 3 * len(asks), 3)]
         except RateLimiterUnavailableError as error:
             failure = Refusal(str(error))
-        except BaseException:
+        except Exception as error:  # an answer it cannot read: kept in this task, not raised
+            failure = Refusal(
+                f"{self._method}: the rate limiter failed ({type(error).__name__}); "
+                "this request was not sent"
+            )
+        except BaseException:  # cancelled: the asks end, and so does the task
             failure = Refusal(f"{self._method}: the rate limiter failed; this request was not sent")
             raise
         finally:

@@ -8,15 +8,23 @@ Counted and read from Redis, never timed."""
 
 from __future__ import annotations
 
+import gc
 import signal
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import cast
 
 import anyio
+import anyio.lowlevel
 import pytest
 import redis
 
-from greenstatus import NoRetry, RateRequest, RedisRateLimiter, TextStatus
+from greenstatus import (
+    NoRetry,
+    RateLimiterUnavailableError,
+    RateRequest,
+    RedisRateLimiter,
+    TextStatus,
+)
 from greenstatus._rate_places import AttemptPlace
 from greenstatus.testing import FakeGreenAPI
 
@@ -334,3 +342,26 @@ async def test_a_place_released_after_aclose_is_told_at_once(
     await second.release_soon()
     assert all_released(admin, limiter)
     assert not limiter._lanes  # no timer outlives aclose
+
+
+async def test_an_error_of_redis_py_s_own_is_unavailable_and_the_limiter_goes_on(
+    limiter: RedisRateLimiter, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Not Redis's or the network's: a fault inside redis-py. The send gets the
+    # typed error (nothing sent), the calls' task keeps no exception for
+    # asyncio to log with redis-py's frames, and the next acquire works.
+    working = limiter._acquire
+
+    async def broken(**_: object) -> object:
+        raise ValueError("redis-py could not read its own answer")
+
+    monkeypatch.setattr(limiter, "_acquire", broken)
+    with pytest.raises(RateLimiterUnavailableError) as excinfo:
+        await limiter.acquire(request(5))
+    assert "(ValueError: redis-py could not read its own answer)" in str(excinfo.value)
+    assert excinfo.value.__context__ is None
+    monkeypatch.setattr(limiter, "_acquire", working)
+    await (await limiter.acquire(request(5))).release()
+    gc.collect()
+    await anyio.lowlevel.checkpoint()
+    assert [r for r in caplog.records if r.name == "asyncio"] == []
