@@ -509,3 +509,31 @@ async def test_a_retry_s_hook_and_backoff_hold_no_place_in_flight() -> None:
                 await first_answered.wait()
                 tasks.start_soon(settings)
     assert answered == ["getStateInstance", "getSettings", "getStateInstance"]
+
+
+async def test_a_place_handed_to_a_waiter_cancelled_before_it_ran_goes_to_the_next() -> None:
+    # The holder leaves and hands its place to the waiter; the waiter is
+    # cancelled (a close, a deadline) before it runs again. Its place must go
+    # on, not be lost: with one place, every later request would wait for ever.
+    gate = InFlightGate(1)
+    entered = anyio.Event()
+    with anyio.fail_after(BOUND):
+        await gate.__aenter__()  # the holder
+        async with anyio.create_task_group() as tasks:
+            waiting = anyio.CancelScope()
+
+            async def waiter() -> None:
+                with waiting:
+                    async with gate:
+                        entered.set()
+                        await anyio.sleep_forever()
+
+            tasks.start_soon(waiter)
+            await anyio.wait_all_tasks_blocked()
+            assert len(gate._waiters) == 1
+            waiting.cancel()  # the waiter is cancelled, and before it runs...
+            await gate.__aexit__(None, None, None)  # ...the holder hands it the place
+        assert gate.in_flight == 0
+        async with gate:  # the next one gets in
+            assert gate.in_flight == 1
+    assert not entered.is_set()
